@@ -1,0 +1,30 @@
+using Cdp.Contracts.Collector;
+using MassTransit;
+using Polly;
+using Polly.Timeout;
+
+namespace Cdp.Collector.Ingestion;
+
+/// Publishes accepted events and waits for RabbitMQ's confirms, all of a request in flight at once.
+public sealed class EventPublisher(IBus bus, IConfiguration configuration)
+{
+    public sealed class UnavailableException(Exception inner) : Exception("RabbitMQ did not confirm the events", inner);
+
+    private readonly ResiliencePipeline _pipeline = new ResiliencePipelineBuilder()
+        .AddTimeout(configuration.GetValue("Cdp:Collector:PublishTimeout", TimeSpan.FromSeconds(10)))
+        .Build();
+
+    public async Task PublishAsync(IReadOnlyList<EventCollected> events, CancellationToken ct)
+    {
+        try
+        {
+            await _pipeline.ExecuteAsync(async token =>
+                await Task.WhenAll(events.Select(e => bus.Publish(e, token))), ct);
+        }
+        catch (Exception e) when (e is TimeoutRejectedException or RabbitMqConnectionException or MassTransitException
+                                      or OperationCanceledException { CancellationToken.IsCancellationRequested: false })
+        {
+            throw new UnavailableException(e);
+        }
+    }
+}

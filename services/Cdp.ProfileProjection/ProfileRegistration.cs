@@ -1,0 +1,37 @@
+using Cdp.ProfileProjection.Profiles;
+using Cdp.ProfileProjection.Profiles.Api;
+using Cdp.ProfileProjection.Profiles.Recording;
+using Cdp.ProfileProjection.Publishing;
+using Cdp.ServiceDefaults.Messaging;
+using Cdp.ServiceDefaults.Persistence;
+using JasperFx.Events.Projections;
+
+namespace Cdp.ProfileProjection;
+
+public static class ProfileRegistration
+{
+    public static WebApplicationBuilder AddProfileProjection(this WebApplicationBuilder builder)
+    {
+        builder.AddCdpMessaging("profiles", x => x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition)));
+        builder.AddCdpMarten("profiles", options =>
+            {
+                options.Projections.Add<CustomerProfileProjection>(ProjectionLifecycle.Inline);
+                options.Schema.For<CustomerProfile>().GinIndexJsonData();
+                options.Events.AddEventType<IdentifiersLinked>();
+                options.Events.AddEventType<Identified>();
+                options.Events.AddEventType<Tracked>();
+                options.Events.AddEventType<PageViewed>();
+                options.Events.AddEventType<ScreenViewed>();
+                options.Events.AddEventType<GroupJoined>();
+                options.Events.AddEventType<Aliased>();
+            })
+            .AddSubscriptionWithServices<ProfilePublisher>(ServiceLifetime.Singleton, o => o.Name = "profile-publisher");
+        return builder;
+    }
+
+    public static WebApplication MapProfileProjection(this WebApplication app)
+    {
+        app.MapProfileApi();
+        return app;
+    }
+}

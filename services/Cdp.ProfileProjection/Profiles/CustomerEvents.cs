@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Cdp.Contracts;
+
+namespace Cdp.ProfileProjection.Profiles;
+
+// The customer event store: one stream per profile, the system of record for what each person did.
+// Stored names are data: never rename, add a V2.
+
+/// Where an event came from: its message id, source, data party, arrival time and original context.
+public sealed record Provenance(string MessageId, string SourceId, string DataParty, DateTimeOffset ReceivedAt, JsonElement? Context);
+
+public sealed record IdentifiersLinked(string ProfileId, IReadOnlyList<Identifier> Identifiers, string MessageId, DateTimeOffset At);
+
+public sealed record Identified(string ProfileId, JsonElement? Traits, Provenance Provenance, DateTimeOffset Timestamp);
+
+public sealed record Tracked(string ProfileId, string Event, JsonElement? Properties, Provenance Provenance, DateTimeOffset Timestamp);
+
+public sealed record PageViewed(string ProfileId, string? Name, JsonElement? Properties, Provenance Provenance, DateTimeOffset Timestamp);
+
+public sealed record ScreenViewed(string ProfileId, string? Name, JsonElement? Properties, Provenance Provenance, DateTimeOffset Timestamp);
+
+public sealed record GroupJoined(string ProfileId, string GroupId, JsonElement? Traits, Provenance Provenance, DateTimeOffset Timestamp);
+
+public sealed record Aliased(string ProfileId, string PreviousId, string UserId, Provenance Provenance, DateTimeOffset Timestamp);

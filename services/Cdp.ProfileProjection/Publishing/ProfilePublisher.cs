@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Cdp.Contracts.Profiles;
+using Cdp.ProfileProjection.Profiles;
+using Cdp.ServiceDefaults.Persistence;
+using JasperFx.Events;
+using Marten;
+using MassTransit;
+
+namespace Cdp.ProfileProjection.Publishing;
+
+/// Publishes one ProfileChanged per profile touched in a page of events, carrying the profile's snapshot.
+public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
+{
+    protected override async Task<IReadOnlyList<OutgoingMessage>> MessagesForAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken ct)
+    {
+        var byProfile = events.Where(e => e.StreamKey is not null).GroupBy(e => e.StreamKey!).ToList();
+        if (byProfile.Count == 0) return [];
+        var profiles = (await operations.LoadManyAsync<CustomerProfile>(ct, byProfile.Select(g => g.Key)))
+            .ToDictionary(p => p.Id);
+        var messages = new List<OutgoingMessage>(byProfile.Count);
+        foreach (var group in byProfile)
+        {
+            if (!profiles.TryGetValue(group.Key, out var profile)) continue;
+            var last = group.Last();
+            var changedTraits = group.Select(e => e.Data).OfType<Identified>()
+                .SelectMany(i => i.Traits is { ValueKind: JsonValueKind.Object } t ? t.EnumerateObject().Select(p => p.Name) : [])
+                .Distinct().ToList();
+            var provenance = group.Select(e => ProvenanceOf(e.Data)).LastOrDefault(p => p is not null);
+            messages.Add(new OutgoingMessage(last.Id,
+                new ProfileChanged(profile.Id, profile.Version, provenance?.MessageId ?? "", changedTraits, Snapshot(profile),
+                    provenance?.ReceivedAt ?? last.Timestamp),
+                TraceParentOf(last)));
+        }
+        return messages;
+    }
+
+    public static ProfileSnapshot Snapshot(CustomerProfile p) => new(
+        p.Identifiers.ToDictionary(i => i.Key, i => (IReadOnlyList<string>)i.Value),
+        p.Traits.Where(t => !t.Value.IsCleared).ToDictionary(t => t.Key, t => t.Value.Value!.Value),
+        p.EventCount,
+        p.FirstSeen ?? DateTimeOffset.MinValue,
+        p.LastSeen ?? DateTimeOffset.MinValue);
+
+    private static Provenance? ProvenanceOf(object data) => data switch
+    {
+        Identified e => e.Provenance,
+        Tracked e => e.Provenance,
+        PageViewed e => e.Provenance,
+        ScreenViewed e => e.Provenance,
+        GroupJoined e => e.Provenance,
+        Aliased e => e.Provenance,
+        _ => null,
+    };
+}

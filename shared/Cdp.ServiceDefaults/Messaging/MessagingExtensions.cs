@@ -1,0 +1,58 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Cdp.ServiceDefaults.Messaging;
+
+/// <summary>MassTransit on RabbitMQ, configured the same way in every service.</summary>
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// Adds MassTransit on the RabbitMQ broker named by <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI).
+    /// Receive endpoints are quorum queues named <c>{queuePrefix}-{message}</c> in kebab case,
+    /// and retry transient database failures before a message goes to its error queue.
+    /// </summary>
+    public static WebApplicationBuilder AddCdpMessaging(this WebApplicationBuilder builder, string queuePrefix,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        var uri = builder.Configuration.GetConnectionString("RabbitMq")
+            ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set. Set it (or ConnectionStrings__RabbitMq) to an amqp:// URI, e.g. amqp://guest:guest@localhost:5672/.");
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(queuePrefix, false));
+            configure?.Invoke(x);
+            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+                // Lost optimistic-concurrency races and a restarting database are retried here;
+                // anything else that keeps failing lands in the endpoint's _error queue with its reason.
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Exponential(30, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+                    r.Handle<NpgsqlException>();
+                    r.Handle<JasperFx.ConcurrencyException>();
+                    r.Handle<JasperFx.DocumentAlreadyExistsException>();
+                    r.Handle<Marten.Exceptions.MartenCommandException>();
+                    r.Handle<TimeoutException>();
+                });
+            });
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(new Uri(uri), h => h.ConnectionName(queuePrefix));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = false;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(25);
+        });
+        return builder;
+    }
+}

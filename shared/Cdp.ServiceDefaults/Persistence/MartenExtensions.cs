@@ -1,0 +1,52 @@
+using Cdp.ServiceDefaults.Health;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Cdp.ServiceDefaults.Persistence;
+
+/// <summary>Marten on the service's own PostgreSQL schema.</summary>
+public static class MartenExtensions
+{
+    /// <summary>
+    /// Adds Marten on <c>ConnectionStrings:Postgres</c> in <paramref name="schema"/>, with string stream ids,
+    /// event headers (the trace context travels in them), processed-message markers and their retention,
+    /// the async daemon for subscriptions, and a readiness check.
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddCdpMarten(this WebApplicationBuilder builder,
+        string schema, Action<StoreOptions> configure)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Set it (or ConnectionStrings__Postgres), e.g. Host=localhost;Port=5432;Database=cdp;Username=cdp;Password=cdp.");
+        var schemaName = builder.Configuration["Cdp:Schema"] ?? schema;
+        builder.Services.Configure<PersistenceOptions>(builder.Configuration.GetSection("Cdp:Persistence"));
+        var persistence = builder.Configuration.GetSection("Cdp:Persistence").Get<PersistenceOptions>() ?? new PersistenceOptions();
+
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthTags.Ready]);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<ProcessedMessageRetention>();
+
+        return builder.Services.AddMarten(options =>
+            {
+                options.DatabaseSchemaName = schemaName;
+                options.Events.DatabaseSchemaName = schemaName;
+                options.Events.StreamIdentity = StreamIdentity.AsString;
+                options.Events.MetadataConfig.HeadersEnabled = true;
+                options.Events.UseListenNotifyForEventAppends = true;
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                options.Schema.For<ProcessedMessage>().Index(m => m.ProcessedAt);
+                options.OpenTelemetry.TrackConnections = JasperFx.OpenTelemetry.TrackLevel.Normal;
+                options.OpenTelemetry.TrackEventCounters();
+                configure(options);
+            })
+            .UseLightweightSessions()
+            .UseNpgsqlDataSource()
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(persistence.DaemonMode);
+    }
+}
