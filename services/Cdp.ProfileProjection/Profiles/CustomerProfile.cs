@@ -19,7 +19,7 @@ public sealed class CustomerProfile
     public DateTimeOffset? FirstSeen { get; set; }
     public DateTimeOffset? LastSeen { get; set; }
 
-    public void Apply(object data)
+    public void Record(object data)
     {
         switch (data)
         {
@@ -86,7 +86,7 @@ public sealed partial class CustomerProfileProjection : SingleStreamProjection<C
     public override CustomerProfile? Evolve(CustomerProfile? snapshot, string id, IEvent e)
     {
         snapshot ??= new CustomerProfile { Id = id };
-        snapshot.Apply(e.Data);
+        snapshot.Record(e.Data);
         snapshot.Version = e.Version;
         return snapshot;
     }

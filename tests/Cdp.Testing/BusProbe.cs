@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Cdp.Testing;
+
+/// <summary>
+/// Watches what services publish, as any AMQP client would: a queue of its own bound to an exchange,
+/// each delivery kept as parsed JSON with its headers.
+/// </summary>
+public sealed class BusProbe : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly ConcurrentQueue<Delivery> _received = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private BusProbe(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public sealed record Delivery(JsonElement Body, IDictionary<string, object?> Headers, string? MessageId, string RoutingKey, byte[] Raw)
+    {
+        /// <summary>The message inside a MassTransit envelope, or the body itself.</summary>
+        public JsonElement Message => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("message", out var m) ? m : Body;
+
+        public string? Header(string name) => Headers.TryGetValue(name, out var v) && v is byte[] b ? Encoding.UTF8.GetString(b) : v?.ToString();
+    }
+
+    public IReadOnlyCollection<Delivery> Received => _received.ToArray();
+
+    /// <summary>Binds a new exclusive queue to <paramref name="exchange"/>, declaring the exchange (fanout unless given) if missing.</summary>
+    public static async Task<BusProbe> StartAsync(Uri rabbitMq, string exchange, string exchangeType = ExchangeType.Fanout, string routingKey = "#")
+    {
+        var factory = new ConnectionFactory { Uri = rabbitMq };
+        var connection = await factory.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(exchange, exchangeType, durable: true);
+        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+        await channel.QueueBindAsync(queue.QueueName, exchange, routingKey);
+        var probe = new BusProbe(connection, channel);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            var raw = delivery.Body.ToArray();
+            JsonElement body;
+            try
+            {
+                body = JsonDocument.Parse(raw).RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                body = default;
+            }
+            probe._received.Enqueue(new Delivery(body, delivery.BasicProperties.Headers ?? new Dictionary<string, object?>(),
+                delivery.BasicProperties.MessageId, delivery.RoutingKey, raw));
+            probe._arrived.Release();
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
+        return probe;
+    }
+
+    /// <summary>Waits until a delivery matches, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<Delivery> WaitForAsync(Func<Delivery, bool> match, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = _received.FirstOrDefault(match);
+            if (found is not null) return found;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"No matching message{(what is null ? "" : $" ({what})")} arrived; {_received.Count} others did.");
+            }
+            await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.CloseAsync();
+        await _connection.CloseAsync();
+        _channel.Dispose();
+        _connection.Dispose();
+    }
+}

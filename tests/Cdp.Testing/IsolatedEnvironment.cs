@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Npgsql;
+
+namespace Cdp.Testing;
+
+/// <summary>
+/// A database and a RabbitMQ virtual host of a test fixture's own, so fixtures run in parallel and
+/// repeat without seeing each other's data. Dropped on dispose.
+/// </summary>
+public sealed class IsolatedEnvironment : IAsyncDisposable
+{
+    private readonly TestServers _servers;
+    private readonly HttpClient _management;
+
+    private IsolatedEnvironment(TestServers servers, string name)
+    {
+        _servers = servers;
+        Name = name;
+        _management = new HttpClient { BaseAddress = new Uri(servers.RabbitMqManagement.GetLeftPart(UriPartial.Authority)) };
+        var userInfo = Uri.UnescapeDataString(servers.RabbitMqManagement.UserInfo);
+        _management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+    }
+
+    public string Name { get; }
+
+    public string Postgres => new NpgsqlConnectionStringBuilder(_servers.Postgres) { Database = Name, MaxPoolSize = 40 }.ConnectionString;
+
+    public Uri RabbitMq => new UriBuilder(_servers.RabbitMq) { Path = "/" + Name }.Uri;
+
+    public static async Task<IsolatedEnvironment> CreateAsync(string purpose)
+    {
+        var servers = await TestServers.GetAsync();
+        var env = new IsolatedEnvironment(servers, $"cdp_test_{purpose.ToLowerInvariant()}_{Guid.NewGuid():N}"[..48]);
+        await using (var connection = new NpgsqlConnection(servers.Postgres))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{env.Name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var user = Uri.UnescapeDataString(servers.RabbitMq.UserInfo.Split(':')[0]);
+        (await env._management.PutAsync($"/api/vhosts/{env.Name}", null)).EnsureSuccessStatusCode();
+        (await env._management.PutAsync($"/api/permissions/{env.Name}/{user}",
+            new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        return env;
+    }
+
+    /// <summary>Settings a service under test needs to use this environment.</summary>
+    public Dictionary<string, string?> ServiceSettings() => new()
+    {
+        ["ConnectionStrings:Postgres"] = Postgres,
+        ["ConnectionStrings:RabbitMq"] = RabbitMq.ToString(),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _management.DeleteAsync($"/api/vhosts/{Name}");
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(_servers.Postgres);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or HttpRequestException)
+        {
+            // Leftovers are harmless: every name is unique.
+        }
+        _management.Dispose();
+    }
+}

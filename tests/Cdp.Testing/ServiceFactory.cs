@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace Cdp.Testing;
+
+/// <summary>Hosts one service in the test process against an isolated database and virtual host.</summary>
+public sealed class ServiceFactory<TProgram>(IsolatedEnvironment environment, IDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<TProgram> where TProgram : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var all = environment.ServiceSettings();
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        // UseSetting reaches the configuration Program.cs reads while it registers services.
+        foreach (var (k, v) in all) builder.UseSetting(k, v);
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(all));
+    }
+}
