@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using Npgsql;
 
@@ -31,7 +33,8 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
     public static async Task<IsolatedEnvironment> CreateAsync(string purpose)
     {
         var servers = await TestServers.GetAsync();
-        var env = new IsolatedEnvironment(servers, $"cdp_test_{purpose.ToLowerInvariant()}_{Guid.NewGuid():N}"[..48]);
+        var name = $"cdp_test_{purpose.ToLowerInvariant()}_{Guid.NewGuid():N}";
+        var env = new IsolatedEnvironment(servers, name.Length > 60 ? name[..60] : name);
         await using (var connection = new NpgsqlConnection(servers.Postgres))
         {
             await connection.OpenAsync();
@@ -51,6 +54,24 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         ["ConnectionStrings:Postgres"] = Postgres,
         ["ConnectionStrings:RabbitMq"] = RabbitMq.ToString(),
     };
+
+    /// <summary>
+    /// Waits until no queue of this virtual host holds a message, ready or unacknowledged, on three
+    /// management samples in a row, so every message in flight has been handled.
+    /// </summary>
+    public async Task WaitForQuietQueuesAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var quiet = 0;
+        while (quiet < 3)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Queues of {Name} did not drain.");
+            await Task.Delay(1000);
+            var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages");
+            var busy = queues!.Any(q => q.TryGetProperty("messages", out var m) && m.GetInt64() > 0);
+            quiet = busy ? 0 : quiet + 1;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace Cdp.Testing;
+
+/// <summary>
+/// The four services as separate processes, the way `./cdp up` runs them, on free ports against an
+/// isolated database and virtual host. Stopped with SIGTERM on dispose.
+/// </summary>
+public sealed class Platform : IAsyncDisposable
+{
+    public static readonly string[] Services = ["Collector", "IdentityResolution", "ProfileProjection", "Activation"];
+
+    private readonly List<(string Name, Process Process, StringWriterLog Log)> _processes = [];
+
+    private Platform(IsolatedEnvironment environment) => Environment = environment;
+
+    public IsolatedEnvironment Environment { get; }
+
+    public Dictionary<string, Uri> Urls { get; } = [];
+
+    public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null)
+    {
+        var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose));
+        try
+        {
+            foreach (var service in Services)
+            {
+                platform.Start(service, settings);
+            }
+            await Task.WhenAll(Services.Select(platform.WaitReadyAsync));
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    public HttpClient Client(string service, string? bearer = null, string? basicUser = null)
+    {
+        var client = new HttpClient { BaseAddress = Urls[service], Timeout = TimeSpan.FromSeconds(30) };
+        if (bearer is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        if (basicUser is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(basicUser + ":")));
+        }
+        return client;
+    }
+
+    public string LogOf(string service) => _processes.Single(p => p.Name == service).Log.ToString();
+
+    private void Start(string service, IDictionary<string, string>? settings)
+    {
+        var dll = Path.Combine(RepositoryRoot(), "services", $"Cdp.{service}", "bin", BuildConfiguration(), "net10.0", $"Cdp.{service}.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} is missing; build the solution first (./cdp test does).");
+        }
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        Urls[service] = url;
+        var info = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["Urls"] = url.ToString();
+        info.Environment["ConnectionStrings__Postgres"] = Environment.Postgres;
+        info.Environment["ConnectionStrings__RabbitMq"] = Environment.RabbitMq.ToString();
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}");
+        var log = new StringWriterLog();
+        process.OutputDataReceived += (_, e) => log.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add((service, process, log));
+    }
+
+    private async Task WaitReadyAsync(string service)
+    {
+        using var client = new HttpClient { BaseAddress = Urls[service], Timeout = TimeSpan.FromSeconds(5) };
+        var (_, process, log) = _processes.Single(p => p.Name == service);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{service} exited with {process.ExitCode}:\n{log}");
+            try
+            {
+                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{service} was not ready in 90 s:\n{log}");
+    }
+
+    /// <summary>Stops one service with SIGTERM and waits for it to exit; returns its exit code.</summary>
+    public async Task<int> StopAsync(string service, TimeSpan timeout)
+    {
+        var (_, process, _) = _processes.Single(p => p.Name == service);
+        if (process.HasExited) return process.ExitCode;
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill!.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (name, process, _) in _processes)
+        {
+            try
+            {
+                await StopAsync(name, TimeSpan.FromSeconds(30));
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            process.Dispose();
+        }
+        await Environment.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string BuildConfiguration() =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cdp.Events.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Cdp.Events.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private sealed class StringWriterLog
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public void Add(string? line)
+        {
+            if (line is null) return;
+            lock (_text) _text.AppendLine(line);
+        }
+
+        public override string ToString()
+        {
+            lock (_text) return _text.ToString();
+        }
+    }
+}
