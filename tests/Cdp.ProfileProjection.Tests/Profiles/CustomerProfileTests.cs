@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Cdp.ProfileProjection.Profiles;
+
+namespace Cdp.ProfileProjection.Tests.Profiles;
+
+public class CustomerProfileTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static Identified Identify(string traits, DateTimeOffset at, string messageId) =>
+        new("p1", JsonDocument.Parse(traits).RootElement, new Provenance(messageId, "crm", "second", at, null), at);
+
+    [Fact]
+    public void Given_two_writes_in_either_order_when_applied_then_the_later_timestamp_wins()
+    {
+        var older = Identify("""{"plan":"free"}""", T0, "m1");
+        var newer = Identify("""{"plan":"pro"}""", T0.AddMinutes(1), "m2");
+
+        var inOrder = new CustomerProfile();
+        inOrder.Record(older);
+        inOrder.Record(newer);
+        var reversed = new CustomerProfile();
+        reversed.Record(newer);
+        reversed.Record(older);
+
+        Assert.Equal("pro", inOrder.Traits["plan"].Value!.Value.GetString());
+        Assert.Equal("pro", reversed.Traits["plan"].Value!.Value.GetString());
+        Assert.Equal("m2", reversed.Traits["plan"].MessageId);
+        Assert.Equal("crm", reversed.Traits["plan"].SourceId);
+    }
+
+    [Fact]
+    public void Given_a_null_trait_when_applied_then_it_clears_and_an_older_value_cannot_bring_it_back()
+    {
+        var profile = new CustomerProfile();
+        profile.Record(Identify("""{"plan":null}""", T0.AddMinutes(5), "m3"));
+        profile.Record(Identify("""{"plan":"pro"}""", T0, "m1"));
+
+        Assert.True(profile.Traits["plan"].IsCleared);
+    }
+
+    [Fact]
+    public void Given_equal_timestamps_when_applied_then_the_higher_message_id_wins_in_any_order()
+    {
+        var a = Identify("""{"x":1}""", T0, "a");
+        var b = Identify("""{"x":2}""", T0, "b");
+        var p1 = new CustomerProfile();
+        p1.Record(a);
+        p1.Record(b);
+        var p2 = new CustomerProfile();
+        p2.Record(b);
+        p2.Record(a);
+
+        Assert.Equal(2, p1.Traits["x"].Value!.Value.GetInt32());
+        Assert.Equal(2, p2.Traits["x"].Value!.Value.GetInt32());
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Cdp.Contracts;
+using Cdp.Contracts.Identity;
+using Cdp.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdp.ProfileProjection.Tests.Profiles;
+
+public sealed class ProfileFixture : IAsyncLifetime
+{
+    public IsolatedEnvironment Environment { get; private set; } = null!;
+    public ServiceFactory<Program> Factory { get; private set; } = null!;
+    public BusProbe Changes { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Environment = await IsolatedEnvironment.CreateAsync("profiles");
+        Factory = new ServiceFactory<Program>(Environment);
+        Changes = await BusProbe.StartAsync(Environment.RabbitMq, "Cdp.Contracts.Profiles:ProfileChanged");
+        await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), "ProfileProjection to be ready");
+    }
+
+    public Task PublishAsync(object message) => Factory.Services.GetRequiredService<IBus>().Publish(message);
+
+    public HttpClient Reader(string token = "dev-read-token")
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<JsonElement?> ProfileAsync(string id)
+    {
+        var response = await Reader().GetAsync($"/v1/profiles/{id}");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Changes.DisposeAsync();
+        await Factory.DisposeAsync();
+        await Environment.DisposeAsync();
+    }
+}
+
+public class ProfileRecordingTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
+{
+    private static EventResolved Resolved(string profileId, string userId, string? traits = null, string? messageId = null) =>
+        new(profileId, Events.Collected(type: traits is null ? "track" : "identify", userId: userId, traits: traits, messageId: messageId),
+            [new Identifier("user_id", userId)], []);
+
+    [Fact]
+    public async Task Given_a_resolved_event_when_recorded_then_the_profile_shows_it_and_ProfileChanged_carries_the_snapshot()
+    {
+        var profileId = "p" + Guid.NewGuid().ToString("N");
+        await fixture.PublishAsync(Resolved(profileId, "ann", """{"email":"ann@example.com","score":9.50}"""));
+
+        var profile = await Eventually.GetAsync(async () => (await fixture.ProfileAsync(profileId))?.ToString());
+        var json = JsonDocument.Parse(profile).RootElement;
+        Assert.Equal("ann@example.com", json.GetProperty("traits").GetProperty("email").GetString());
+        Assert.Equal("9.50", json.GetProperty("traits").GetProperty("score").GetRawText());
+        Assert.Equal("dev", json.GetProperty("traitSources").GetProperty("email").GetProperty("sourceId").GetString());
+
+        var changed = await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == profileId);
+        Assert.Equal("ann", changed.Message.GetProperty("snapshot").GetProperty("identifiers").GetProperty("user_id")[0].GetString());
+        Assert.Contains("email", changed.Message.GetProperty("changedTraits").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task Given_the_same_event_twice_when_recorded_then_it_counts_once()
+    {
+        var profileId = "p" + Guid.NewGuid().ToString("N");
+        var first = Resolved(profileId, "bob");
+        await fixture.PublishAsync(first);
+        await fixture.PublishAsync(first);
+        await fixture.PublishAsync(Resolved(profileId, "bob"));
+        await Eventually.TrueAsync(async () => await fixture.ProfileAsync(profileId) is { } p && p.GetProperty("eventCount").GetInt32() >= 2);
+        await fixture.Environment.WaitForQuietQueuesAsync();
+
+        Assert.Equal(2, (await fixture.ProfileAsync(profileId))!.Value.GetProperty("eventCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Given_an_identifier_when_looked_up_then_its_profile_is_returned()
+    {
+        var profileId = "p" + Guid.NewGuid().ToString("N");
+        var user = "carl-" + Guid.NewGuid();
+        await fixture.PublishAsync(Resolved(profileId, user));
+
+        var found = await Eventually.GetAsync(async () =>
+        {
+            var r = await fixture.Reader().GetAsync($"/v1/profiles?identifier=user_id:{user}");
+            return r.IsSuccessStatusCode ? await r.Content.ReadAsStringAsync() : null;
+        });
+        Assert.Equal(profileId, JsonDocument.Parse(found).RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Given_no_or_a_wrong_token_when_reading_then_401()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Factory.CreateClient().GetAsync("/v1/profiles/x")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Reader("nope").GetAsync("/v1/profiles/x")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Given_an_unknown_id_when_reading_then_404_names_it()
+    {
+        var response = await fixture.Reader().GetAsync("/v1/profiles/p-missing");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("p-missing", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+}
