@@ -12,8 +12,11 @@ public static class CollectorRegistration
     {
         builder.AddCdpMessaging("collector");
         builder.Services.AddSingleton<SourceRegistry>();
+        builder.Services.AddSingleton<SourceRateLimits>();
+        builder.Services.AddSingleton<Intake>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<AmqpIngestion>();
         // Browser SDKs post from any site; the write key, not the origin, authorises them.
         builder.Services.AddCors(o => o.AddPolicy(BrowserCors, p => p
             .AllowAnyOrigin()
@@ -27,6 +30,7 @@ public static class CollectorRegistration
     {
         app.UseCors();
         app.MapTrackingApi();
+        app.MapSourcesApi();
         return app;
     }
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Collector.Sources;
-using Cdp.Contracts.Collector;
 using Cdp.ServiceDefaults.Security;
 using Cdp.ServiceDefaults.Telemetry;
 
@@ -27,18 +25,19 @@ public static class TrackingApi
         var v1 = app.MapGroup("/v1").RequireCors(CollectorRegistration.BrowserCors);
         foreach (var (path, type) in Calls)
         {
-            v1.MapPost($"/{path}", (HttpContext http, SourceRegistry sources, EventPublisher publisher, TimeProvider clock, CancellationToken ct) =>
-                HandleAsync(http, sources, publisher, clock, type, ct));
+            v1.MapPost($"/{path}", (HttpContext http, Intake intake, EventPublisher publisher, SourceRateLimits limits, TimeProvider clock, CancellationToken ct) =>
+                HandleAsync(http, intake, publisher, limits, clock, type, ct));
         }
-        v1.MapPost("/batch", (HttpContext http, SourceRegistry sources, EventPublisher publisher, TimeProvider clock, CancellationToken ct) =>
-            HandleAsync(http, sources, publisher, clock, null, ct));
-        v1.MapPost("/import", (HttpContext http, SourceRegistry sources, EventPublisher publisher, TimeProvider clock, CancellationToken ct) =>
-            HandleAsync(http, sources, publisher, clock, null, ct));
+        foreach (var path in new[] { "/batch", "/import" })
+        {
+            v1.MapPost(path, (HttpContext http, Intake intake, EventPublisher publisher, SourceRateLimits limits, TimeProvider clock, CancellationToken ct) =>
+                HandleAsync(http, intake, publisher, limits, clock, null, ct));
+        }
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, SourceRegistry sources, EventPublisher publisher,
-        TimeProvider clock, string? singleType, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(HttpContext http, Intake intake, EventPublisher publisher, SourceRateLimits limits,
+        TimeProvider clock, string? type, CancellationToken ct)
     {
         var receivedAt = clock.GetUtcNow();
         JsonObject body;
@@ -60,96 +59,33 @@ public static class TrackingApi
             return Problem(StatusCodes.Status400BadRequest, "Malformed gzip", "Content-Encoding says gzip but the body is not valid gzip.");
         }
 
-        var writeKey = TokenAuthorization.BasicUserName(http.Request.Headers.Authorization.ToString())
-            ?? (body["writeKey"]?.GetValueKind() == JsonValueKind.String ? body["writeKey"]!.GetValue<string>() : null);
-        var source = sources.FindByWriteKey(writeKey);
-        if (source is null || !source.Enabled)
+        var writeKey = TokenAuthorization.BasicUserName(http.Request.Headers.Authorization.ToString());
+        switch (intake.Accept(body, type, writeKey, receivedAt))
         {
-            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", writeKey is null
-                ? "No write key: send it as the HTTP Basic user name with an empty password, or as 'writeKey' in the body."
-                : source is null ? "The write key belongs to no source." : $"Source '{source.Id}' is disabled.");
+            case IntakeRefused refused:
+                return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors.Count > 0 ? refused.Errors : null);
+            case IntakeAccepted accepted:
+                if (limits.TryAcquire(accepted.Source, accepted.Events.Count) is { } retryAfter)
+                {
+                    http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                    return Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
+                        $"Source '{accepted.Source.Id}' is over its rate limit; retry after the Retry-After seconds.");
+                }
+                try
+                {
+                    await publisher.PublishAsync(accepted.Events, ct);
+                }
+                catch (EventPublisher.UnavailableException)
+                {
+                    http.Response.Headers.RetryAfter = "5";
+                    return Problem(StatusCodes.Status503ServiceUnavailable, "Try again",
+                        "The message broker did not confirm the events in time. Retry with the same messageIds: duplicates are ignored.");
+                }
+                CdpMetrics.EventsAccepted.Add(accepted.Events.Count, new TagList { { "source", accepted.Source.Id }, { "transport", "http" } });
+                return Results.Json(new { success = true });
+            default:
+                throw new UnreachableException();
         }
-
-        var (events, errors, tooLarge) = singleType is null
-            ? ValidateBatch(body, source, receivedAt)
-            : ValidateOne(body, singleType, source, receivedAt);
-        if (tooLarge is not null)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", tooLarge);
-        }
-        if (errors.Count > 0)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid event",
-                singleType is null
-                    ? $"{errors.Select(e => e.Index).Distinct().Count()} event(s) of the batch are invalid; nothing was accepted."
-                    : string.Join("; ", errors.Select(e => $"{e.Field} {e.Reason}")),
-                errors);
-        }
-
-        try
-        {
-            await publisher.PublishAsync(events, ct);
-        }
-        catch (EventPublisher.UnavailableException)
-        {
-            http.Response.Headers.RetryAfter = "5";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Try again",
-                "The message broker did not confirm the events in time. Retry with the same messageIds: duplicates are ignored.");
-        }
-        CdpMetrics.EventsAccepted.Add(events.Count, new TagList { { "source", source.Id } });
-        return Results.Json(new { success = true });
-    }
-
-    private static (List<EventCollected>, List<FieldError>, string?) ValidateOne(JsonObject body, string type, Source source, DateTimeOffset receivedAt)
-    {
-        body.Remove("writeKey");
-        if (Encoding.UTF8.GetByteCount(body.ToJsonString()) > SegmentLimits.MaxEventBytes)
-        {
-            return ([], [], $"The event is over {SegmentLimits.MaxEventBytes} bytes.");
-        }
-        var (e, errors) = SegmentEventValidator.Validate(body, type, null, source, receivedAt);
-        return (e is null ? [] : [e], errors, null);
-    }
-
-    private static (List<EventCollected>, List<FieldError>, string?) ValidateBatch(JsonObject body, Source source, DateTimeOffset receivedAt)
-    {
-        if (body["batch"] is not JsonArray batch)
-        {
-            return ([], [new FieldError(null, "batch", "is required and must be an array of events")], null);
-        }
-        if (batch.Count > SegmentLimits.MaxBatchEvents)
-        {
-            return ([], [], $"The batch has {batch.Count} events; at most {SegmentLimits.MaxBatchEvents} are accepted.");
-        }
-        DateTimeOffset? sentAt = null;
-        var errors = new List<FieldError>();
-        if (body["sentAt"] is { } sentNode)
-        {
-            if (sentNode.GetValueKind() == JsonValueKind.String && DateTimeOffset.TryParse(sentNode.GetValue<string>(), out var s)) sentAt = s;
-            else errors.Add(new FieldError(null, "sentAt", "must be an ISO-8601 date-time string"));
-        }
-        var events = new List<EventCollected>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (batch[i] is not JsonObject raw)
-            {
-                errors.Add(new FieldError(i, "", "each batch entry must be a JSON object"));
-                continue;
-            }
-            // Segment applies a batch's context and integrations to events that have none of their own.
-            foreach (var shared in new[] { "context", "integrations" })
-            {
-                if (raw[shared] is null && body[shared] is JsonObject value) raw[shared] = value.DeepClone();
-            }
-            if (Encoding.UTF8.GetByteCount(raw.ToJsonString()) > SegmentLimits.MaxEventBytes)
-            {
-                return ([], [], $"Event {i} of the batch is over {SegmentLimits.MaxEventBytes} bytes.");
-            }
-            var (e, eventErrors) = SegmentEventValidator.Validate(raw, null, i, source, receivedAt, sentAt);
-            errors.AddRange(eventErrors);
-            if (e is not null) events.Add(e);
-        }
-        return (events, errors, null);
     }
 
     private static IResult Problem(int status, string title, string detail, IReadOnlyList<FieldError>? errors = null) =>

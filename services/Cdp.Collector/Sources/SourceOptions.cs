@@ -8,4 +8,5 @@ public sealed class SourceOptions
     public string WriteKey { get; set; } = "";
     public string DataParty { get; set; } = Cdp.Contracts.DataParties.First;
     public bool Enabled { get; set; } = true;
+    public int? EventsPerSecond { get; set; }
 }

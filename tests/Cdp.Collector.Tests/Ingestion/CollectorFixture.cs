@@ -22,6 +22,9 @@ public sealed class CollectorFixture : IAsyncLifetime
             ["Cdp:Sources:2:Id"] = "old",
             ["Cdp:Sources:2:WriteKey"] = "disabled-key",
             ["Cdp:Sources:2:Enabled"] = "false",
+            ["Cdp:Sources:3:Id"] = "limited",
+            ["Cdp:Sources:3:WriteKey"] = "limited-key",
+            ["Cdp:Sources:3:EventsPerSecond"] = "5",
         });
         Collected = await BusProbe.StartAsync(Environment.RabbitMq, "Cdp.Contracts.Collector:EventCollected");
         await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,

@@ -1,0 +1,85 @@
+using System.Text;
+using Cdp.Collector.Ingestion;
+using Cdp.Testing;
+using RabbitMQ.Client;
+
+namespace Cdp.Collector.Tests.Ingestion;
+
+public class AmqpIngestionTests(CollectorFixture fixture) : IClassFixture<CollectorFixture>
+{
+    private async Task PublishRawAsync(byte[] body, string? writeKey)
+    {
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        // The Collector declares the exchange when it starts consuming; wait for it as a source would.
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await using var check = await connection.CreateChannelAsync();
+                await check.ExchangeDeclarePassiveAsync(AmqpIngestion.Exchange);
+                return true;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                return false;
+            }
+        });
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        if (writeKey is not null) properties.Headers = new Dictionary<string, object?> { [AmqpIngestion.WriteKeyHeader] = writeKey };
+        await channel.BasicPublishAsync(AmqpIngestion.Exchange, "web.events", true, properties, body);
+    }
+
+    private async Task<BasicGetResult> NextRejectedAsync()
+    {
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return await Eventually.GetAsync(() => channel.BasicGetAsync(AmqpIngestion.RejectedQueue, autoAck: true), what: "a rejected message");
+    }
+
+    [Fact]
+    public async Task Given_a_raw_segment_batch_on_the_ingest_exchange_when_consumed_then_each_event_is_collected()
+    {
+        var ids = new[] { Guid.NewGuid().ToString(), Guid.NewGuid().ToString() };
+        var body = $$$"""{"batch":[{"type":"track","messageId":"{{{ids[0]}}}","userId":"amqp-user","event":"Shipped","properties":{"weight":1.250}},{"type":"identify","messageId":"{{{ids[1]}}}","userId":"amqp-user","traits":{"tier":"gold"}}]}""";
+
+        await PublishRawAsync(Encoding.UTF8.GetBytes(body), "crm-key");
+
+        foreach (var id in ids)
+        {
+            var delivery = await fixture.Collected.WaitForAsync(d => d.Message.GetProperty("messageId").GetString() == id);
+            Assert.Equal("crm", delivery.Message.GetProperty("sourceId").GetString());
+        }
+        var shipped = fixture.Collected.Received.Single(d => d.Message.GetProperty("messageId").GetString() == ids[0]);
+        Assert.Equal("1.250", shipped.Message.GetProperty("message").GetProperty("properties").GetProperty("weight").GetRawText());
+    }
+
+    [Fact]
+    public async Task Given_an_invalid_message_when_consumed_then_it_lands_in_the_rejected_queue_byte_for_byte_with_the_reason()
+    {
+        var marker = Guid.NewGuid().ToString();
+        var body = Encoding.UTF8.GetBytes($$$"""{"type":"track","userId":"u","properties":{"marker":"{{{marker}}}"}}""");
+
+        await PublishRawAsync(body, "crm-key");
+
+        var rejected = await NextRejectedAsync();
+        Assert.Equal(body, rejected.Body.ToArray());
+        var reason = Encoding.UTF8.GetString((byte[])rejected.BasicProperties.Headers!["x-cdp-reason"]!);
+        Assert.Contains("event", reason);
+        Assert.Equal(400, Convert.ToInt32(rejected.BasicProperties.Headers!["x-cdp-status"]));
+    }
+
+    [Fact]
+    public async Task Given_no_write_key_when_consumed_then_the_message_is_rejected_as_unauthorized()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"type":"track","userId":"u","event":"NoKey"}""");
+
+        await PublishRawAsync(body, writeKey: null);
+
+        var rejected = await NextRejectedAsync();
+        Assert.Equal(401, Convert.ToInt32(rejected.BasicProperties.Headers!["x-cdp-status"]));
+        Assert.Equal(body, rejected.Body.ToArray());
+    }
+}
