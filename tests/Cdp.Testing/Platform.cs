@@ -21,16 +21,17 @@ public sealed class Platform : IAsyncDisposable
 
     public Dictionary<string, Uri> Urls { get; } = [];
 
-    public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null)
+    public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null, IReadOnlyList<string>? only = null)
     {
         var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose));
         try
         {
-            foreach (var service in Services)
+            var services = only ?? Services;
+            foreach (var service in services)
             {
                 platform.Start(service, settings);
             }
-            await Task.WhenAll(Services.Select(platform.WaitReadyAsync));
+            await Task.WhenAll(services.Select(platform.WaitReadyAsync));
             return platform;
         }
         catch
