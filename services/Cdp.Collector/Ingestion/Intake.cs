@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Collector.Sources;
@@ -39,14 +39,12 @@ public sealed class Intake(SourceRegistry sources)
 
     private static IntakeResult AcceptOne(JsonObject body, string? type, Source source, DateTimeOffset receivedAt)
     {
-        if (Encoding.UTF8.GetByteCount(body.ToJsonString()) > SegmentLimits.MaxEventBytes)
-        {
-            return TooLarge($"The event is over {SegmentLimits.MaxEventBytes} bytes.");
-        }
         var (e, errors) = SegmentEventValidator.Validate(body, type, null, source, receivedAt);
-        return e is null
-            ? new IntakeRefused(StatusCodes.Status400BadRequest, "Invalid event", string.Join("; ", errors.Select(x => $"{x.Field} {x.Reason}")), errors)
-            : new IntakeAccepted(source, [e]);
+        if (e is null)
+        {
+            return new IntakeRefused(StatusCodes.Status400BadRequest, "Invalid event", string.Join("; ", errors.Select(x => $"{x.Field} {x.Reason}")), errors);
+        }
+        return SizeOf(e) > SegmentLimits.MaxEventBytes ? TooLarge($"The event is over {SegmentLimits.MaxEventBytes} bytes.") : new IntakeAccepted(source, [e]);
     }
 
     private static IntakeResult AcceptBatch(JsonObject body, Source source, DateTimeOffset receivedAt)
@@ -79,18 +77,22 @@ public sealed class Intake(SourceRegistry sources)
             {
                 if (raw[shared] is null && body[shared] is JsonObject value) raw[shared] = value.DeepClone();
             }
-            if (Encoding.UTF8.GetByteCount(raw.ToJsonString()) > SegmentLimits.MaxEventBytes)
+            var (e, eventErrors) = SegmentEventValidator.Validate(raw, null, i, source, receivedAt, sentAt);
+            errors.AddRange(eventErrors);
+            if (e is null) continue;
+            if (SizeOf(e) > SegmentLimits.MaxEventBytes)
             {
                 return TooLarge($"Event {i} of the batch is over {SegmentLimits.MaxEventBytes} bytes.");
             }
-            var (e, eventErrors) = SegmentEventValidator.Validate(raw, null, i, source, receivedAt, sentAt);
-            errors.AddRange(eventErrors);
-            if (e is not null) events.Add(e);
+            events.Add(e);
         }
         return errors.Count > 0
             ? Invalid(errors, $"{errors.Select(e => e.Index).Distinct().Count()} event(s) of the batch are invalid; nothing was accepted.")
             : new IntakeAccepted(source, events);
     }
+
+    // The event as stored, stamped fields included; read from the serialized form without copying it.
+    private static int SizeOf(EventCollected e) => JsonMarshal.GetRawUtf8Value(e.Message).Length;
 
     private static IntakeRefused TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "Too large", detail, []);
 

@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Cdp.Benchmarks;
+
+var root = new RootCommand("Cdp.Events benchmarks: harnesses that print figures. Run them through `./cdp bench`.");
+root.Subcommands.Add(CollectorBenchmark.Command());
+return await root.Parse(args).InvokeAsync();
