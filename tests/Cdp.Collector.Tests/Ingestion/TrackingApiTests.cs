@@ -97,6 +97,23 @@ public class TrackingApiTests(CollectorFixture fixture) : IClassFixture<Collecto
         Assert.Contains("line 2", problem.GetProperty("detail").GetString());
     }
 
+    [Theory]
+    [InlineData("/v1/track", """{"event":"X"}""", "userId")]
+    [InlineData("/v1/group", """{"userId":"u"}""", "groupId")]
+    [InlineData("/v1/alias", """{"userId":"u"}""", "previousId")]
+    [InlineData("/v1/identify", """{"userId":"u","timestamp":"not a time"}""", "timestamp")]
+    [InlineData("/v1/identify", """{"userId":"u","traits":"gold"}""", "traits")]
+    [InlineData("/v1/identify", """{"userId":"u","messageId":"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"}""", "messageId")]
+    [InlineData("/v1/batch", """{"batch":{"type":"track"}}""", "batch")]
+    public async Task Given_each_kind_of_invalid_call_when_posted_then_400_names_the_field(string path, string json, string field)
+    {
+        var response = await fixture.Client().PostAsync(path, Json(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
     [Fact]
     public async Task Given_an_invalid_event_when_posted_then_400_names_the_field()
     {
