@@ -1,10 +1,13 @@
 using Cdp.IdentityResolution.Identities;
+using Cdp.IdentityResolution.Identities.Api;
+using Cdp.IdentityResolution.Identities.Extraction;
 using Cdp.IdentityResolution.Identities.Resolving;
+using Cdp.IdentityResolution.Identities.Rules;
 using Cdp.IdentityResolution.Publishing;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
-using JasperFx.Events;
-using Microsoft.Extensions.DependencyInjection;
+using JasperFx.Events.Projections;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.IdentityResolution;
 
@@ -12,21 +15,34 @@ public static class IdentityRegistration
 {
     public static WebApplicationBuilder AddIdentityResolution(this WebApplicationBuilder builder)
     {
+        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Cdp:Identity"));
+        builder.Services.AddSingleton(sp => new IdentifierExtractor(sp.GetRequiredService<IOptions<IdentityOptions>>().Value));
+        builder.Services.AddSingleton<EventResolution>();
         builder.AddCdpMessaging("identity", x => x.AddConsumer<EventCollectedConsumer>(typeof(EventCollectedConsumerDefinition)));
         builder.AddCdpMarten("identity", options =>
             {
                 options.Schema.For<IdentifierOwner>();
+                options.Projections.Add<IdentityProfileProjection>(ProjectionLifecycle.Inline);
                 options.Events.AddEventType<ProfileCreated>();
                 options.Events.AddEventType<IdentifierAdded>();
+                options.Events.AddEventType<IdentifierRefused>();
+                options.Events.AddEventType<ProfileMergedFrom>();
+                options.Events.AddEventType<ProfileMergedInto>();
                 options.Events.AddEventType<EventAttributed>();
+                options.Events.AddEventType<EventUnresolvable>();
             })
             .AddSubscriptionWithServices<IdentityPublisher>(ServiceLifetime.Singleton, o =>
             {
                 o.Name = "identity-publisher";
                 o.IncludeType<EventAttributed>();
+                o.IncludeType<ProfileMergedFrom>();
             });
         return builder;
     }
 
-    public static WebApplication MapIdentityResolution(this WebApplication app) => app;
+    public static WebApplication MapIdentityResolution(this WebApplication app)
+    {
+        app.MapIdentityApi();
+        return app;
+    }
 }

@@ -8,8 +8,27 @@ namespace Cdp.IdentityResolution.Identities;
 
 public sealed record ProfileCreated(string ProfileId, string MessageId, DateTimeOffset At);
 
-public sealed record IdentifierAdded(string ProfileId, string Type, string Value, string MessageId, DateTimeOffset At);
+/// An identifier joined the profile because message MessageId carried it together with LinkedTo
+/// (null when it created the profile), which is what "explain" follows.
+public sealed record IdentifierAdded(string ProfileId, string Type, string Value, string MessageId, Identifier? LinkedTo, string SourceId,
+    DateTimeOffset At);
+
+/// A rule kept an identifier of message MessageId off the profile: why these were NOT merged.
+public sealed record IdentifierRefused(string ProfileId, string Type, string Value, string MessageId, string Rule, DateTimeOffset At);
+
+/// Why two profiles are one: message MessageId carried SurvivorSide (held by the survivor) and MergedSide (held by the merged one).
+public sealed record MergeEvidence(Identifier SurvivorSide, Identifier MergedSide, string MessageId, string SourceId, DateTimeOffset At);
+
+/// The survivor absorbed MergedId with its identifiers.
+public sealed record ProfileMergedFrom(string ProfileId, string MergedId, MergeEvidence Evidence, IReadOnlyList<HeldIdentifier> Identifiers,
+    int MergedMergeCount, DateTimeOffset At);
+
+/// This profile now lives on in SurvivorId; it is a pointer from here on.
+public sealed record ProfileMergedInto(string ProfileId, string SurvivorId, MergeEvidence Evidence, DateTimeOffset At);
 
 /// The ingest log: every collected event, in arrival order (the event sequence), on the profile it resolved to.
 public sealed record EventAttributed(string ProfileId, EventCollected Event, IReadOnlyList<Identifier> Identifiers,
     IReadOnlyList<DroppedIdentifier> Dropped, DateTimeOffset At);
+
+/// An event left with no usable identifier; kept in the day's "unresolvable-yyyy-MM-dd" stream, never lost.
+public sealed record EventUnresolvable(string MessageId, EventCollected Event, IReadOnlyList<DroppedIdentifier> Dropped, DateTimeOffset At);

@@ -7,7 +7,8 @@ using MassTransit;
 
 namespace Cdp.IdentityResolution.Publishing;
 
-/// Publishes EventResolved for every attributed event, from the event store (Marten as the outbox).
+/// Publishes EventResolved for every attributed event and ProfilesMerged for every merge, from the
+/// event store (Marten as the outbox).
 public sealed class IdentityPublisher(IBus bus, ILogger<IdentityPublisher> logger) : PublishingSubscription(bus, logger)
 {
     protected override Task<IReadOnlyList<OutgoingMessage>> MessagesForAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken ct)
@@ -15,10 +16,13 @@ public sealed class IdentityPublisher(IBus bus, ILogger<IdentityPublisher> logge
         var messages = new List<OutgoingMessage>();
         foreach (var e in events)
         {
-            if (e.Data is EventAttributed a)
+            object? message = e.Data switch
             {
-                messages.Add(new OutgoingMessage(e.Id, new EventResolved(a.ProfileId, a.Event, a.Identifiers, a.Dropped), TraceParentOf(e)));
-            }
+                EventAttributed a => new EventResolved(a.ProfileId, a.Event, a.Identifiers, a.Dropped),
+                ProfileMergedFrom m => new ProfilesMerged(m.ProfileId, m.MergedId, m.Evidence.MessageId, m.Evidence.MergedSide, m.At),
+                _ => null,
+            };
+            if (message is not null) messages.Add(new OutgoingMessage(e.Id, message, TraceParentOf(e)));
         }
         return Task.FromResult<IReadOnlyList<OutgoingMessage>>(messages);
     }

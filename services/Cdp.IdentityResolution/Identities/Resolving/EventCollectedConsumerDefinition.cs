@@ -1,3 +1,4 @@
+using Cdp.Contracts.Collector;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
@@ -12,6 +13,9 @@ public sealed class EventCollectedConsumerDefinition : ConsumerDefinition<EventC
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<EventCollectedConsumer> consumer,
         IRegistrationContext context)
     {
-        endpoint.PrefetchCount = 64;
+        endpoint.PrefetchCount = 128;
+        // Events of one person mostly share their strongest identifier; handling those one at a time in
+        // this process avoids needless races. Races across processes are still safe (see EventResolution).
+        consumer.Message<EventCollected>(m => m.UsePartitioner(32, c => c.Message.UserId ?? c.Message.AnonymousId ?? c.Message.MessageId));
     }
 }
