@@ -39,6 +39,7 @@ public static class MessagingExtensions
                     r.Handle<JasperFx.DocumentAlreadyExistsException>();
                     r.Handle<Marten.Exceptions.MartenCommandException>();
                     r.Handle<TimeoutException>();
+                    r.Handle<AggregateException>(e => e.InnerExceptions.All(i => i is JasperFx.ConcurrencyException or JasperFx.DocumentAlreadyExistsException or NpgsqlException));
                 });
             });
             x.UsingRabbitMq((context, cfg) =>

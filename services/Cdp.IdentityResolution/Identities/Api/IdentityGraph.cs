@@ -38,7 +38,6 @@ public static class IdentityGraph
             id,
             canonicalId = canonical?.Id ?? id,
             profile.CreatedAt,
-            profile.MergedInto,
             profile.MergeCount,
             identifiers = events.OfType<IdentifierAdded>().Select(a => new { a.Type, a.Value, a.At, a.MessageId, a.SourceId, linkedTo = a.LinkedTo?.ToString() }),
             mergedFrom = events.OfType<ProfileMergedFrom>().Select(m => new { m.MergedId, m.Evidence, identifiers = m.Identifiers.Count }),

@@ -29,13 +29,21 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(20),
             MaxDelay = TimeSpan.FromSeconds(1),
-            ShouldHandle = new PredicateBuilder().Handle<ConcurrencyException>().Handle<DocumentAlreadyExistsException>()
-                .Handle<Marten.Exceptions.MartenCommandException>(e => e.InnerException is Npgsql.PostgresException { SqlState: "23505" }),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsLostRace),
         })
         .Build();
 
     public static readonly System.Diagnostics.Metrics.Counter<long> Unresolvable =
         new System.Diagnostics.Metrics.Meter(CdpMetrics.MeterName).CreateCounter<long>("cdp.identity.unresolvable");
+
+    /// Another writer got there first: a stream moved on, or an identifier or marker now exists.
+    private static bool IsLostRace(Exception e) => e switch
+    {
+        ConcurrencyException or DocumentAlreadyExistsException => true,
+        Marten.Exceptions.MartenCommandException { InnerException: Npgsql.PostgresException { SqlState: "23505" } } => true,
+        AggregateException a => a.InnerExceptions.All(IsLostRace),
+        _ => false,
+    };
 
     public Task ResolveAsync(EventCollected collected, CancellationToken ct) =>
         RaceRetry.ExecuteAsync(async token => await ResolveOnceAsync(collected, token), ct).AsTask();
