@@ -69,9 +69,18 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken ct)
     {
         var body = delivery.Body.ToArray();
-        var result = Parse(body, delivery.BasicProperties.Headers);
         try
         {
+            IntakeResult result;
+            try
+            {
+                result = Parse(body, delivery.BasicProperties);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever a message does to the parser, it gets an outcome: never left unacknowledged.
+                result = new IntakeRefused(500, "Could not process", e.Message, []);
+            }
             switch (result)
             {
                 case IntakeAccepted accepted:
@@ -84,16 +93,25 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
             }
             await channel.BasicAckAsync(delivery.DeliveryTag, false, ct);
         }
-        catch (Exception e) when (e is EventPublisher.UnavailableException or PublishException or AlreadyClosedException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not make the outcome of an ingested message durable; returning it to the queue");
-            await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            if (channel.IsOpen) await channel.BasicNackAsync(delivery.DeliveryTag, false, requeue: true, ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                if (channel.IsOpen) await channel.BasicNackAsync(delivery.DeliveryTag, false, requeue: true, ct);
+            }
+            catch (Exception nack) when (nack is not OperationCanceledException)
+            {
+                // The channel is gone; the broker redelivers the unacknowledged message by itself.
+                logger.LogWarning(nack, "Could not return the message; the broker will redeliver it");
+            }
         }
     }
 
-    private IntakeResult Parse(byte[] body, IDictionary<string, object?>? headers)
+    private IntakeResult Parse(byte[] body, IReadOnlyBasicProperties properties)
     {
+        var headers = properties.Headers;
         if (body.Length > SegmentLimits.MaxRequestBytes)
         {
             return new IntakeRefused(413, "Too large", $"The message is {body.Length} bytes; at most {SegmentLimits.MaxRequestBytes} are accepted.", []);
@@ -101,7 +119,7 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
         JsonObject json;
         try
         {
-            json = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+            json = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new JsonException("The message must be a JSON object.");
         }
         catch (JsonException e)
@@ -112,7 +130,9 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
         var writeKey = headers is not null && headers.TryGetValue(WriteKeyHeader, out var value)
             ? value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString()
             : null;
-        return intake.Accept(json, null, writeKey, clock.GetUtcNow());
+        // Ids generated for events without one are derived from the message, so a redelivery repeats them.
+        var seed = properties.MessageId ?? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body));
+        return intake.Accept(json, null, writeKey, clock.GetUtcNow(), "amqp:" + seed);
     }
 
     private static async Task RejectAsync(IChannel channel, BasicDeliverEventArgs delivery, byte[] body, IntakeRefused refused, CancellationToken ct)
@@ -127,7 +147,7 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
         };
         if (delivery.BasicProperties.Headers is { } original)
         {
-            foreach (var (k, v) in original) headers.TryAdd(k, v);
+            foreach (var (k, v) in original.Where(h => h.Key != WriteKeyHeader)) headers.TryAdd(k, v);
         }
         var properties = new BasicProperties
         {

@@ -22,7 +22,7 @@ public sealed class EventPublisher(IBus bus, IConfiguration configuration)
                 await Task.WhenAll(events.Select(e => bus.Publish(e, token))), ct);
         }
         catch (Exception e) when (e is TimeoutRejectedException or RabbitMqConnectionException or MassTransitException
-                                      or OperationCanceledException { CancellationToken.IsCancellationRequested: false })
+                                      || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             throw new UnavailableException(e);
         }

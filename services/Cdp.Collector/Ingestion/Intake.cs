@@ -20,7 +20,8 @@ public sealed class Intake(SourceRegistry sources)
     /// <param name="body">The parsed request or message.</param>
     /// <param name="type">The call type the HTTP path names; null for a batch, or for a single AMQP event that carries "type".</param>
     /// <param name="transportWriteKey">The write key from HTTP Basic auth or an AMQP header, if any.</param>
-    public IntakeResult Accept(JsonObject body, string? type, string? transportWriteKey, DateTimeOffset receivedAt)
+    /// <param name="idSeed">Seeds generated message ids (see SegmentEventValidator.Validate); null for random ids.</param>
+    public IntakeResult Accept(JsonObject body, string? type, string? transportWriteKey, DateTimeOffset receivedAt, string? idSeed = null)
     {
         var writeKey = transportWriteKey
             ?? (body["writeKey"]?.GetValueKind() == JsonValueKind.String ? body["writeKey"]!.GetValue<string>() : null);
@@ -34,12 +35,12 @@ public sealed class Intake(SourceRegistry sources)
         }
 
         var isBatch = type is null && body["batch"] is not null;
-        return isBatch ? AcceptBatch(body, source, receivedAt) : AcceptOne(body, type, source, receivedAt);
+        return isBatch ? AcceptBatch(body, source, receivedAt, idSeed) : AcceptOne(body, type, source, receivedAt, idSeed);
     }
 
-    private static IntakeResult AcceptOne(JsonObject body, string? type, Source source, DateTimeOffset receivedAt)
+    private static IntakeResult AcceptOne(JsonObject body, string? type, Source source, DateTimeOffset receivedAt, string? idSeed)
     {
-        var (e, errors) = SegmentEventValidator.Validate(body, type, null, source, receivedAt);
+        var (e, errors) = SegmentEventValidator.Validate(body, type, null, source, receivedAt, idSeed: idSeed);
         if (e is null)
         {
             return new IntakeRefused(StatusCodes.Status400BadRequest, "Invalid event", string.Join("; ", errors.Select(x => $"{x.Field} {x.Reason}")), errors);
@@ -47,7 +48,7 @@ public sealed class Intake(SourceRegistry sources)
         return SizeOf(e) > SegmentLimits.MaxEventBytes ? TooLarge($"The event is over {SegmentLimits.MaxEventBytes} bytes.") : new IntakeAccepted(source, [e]);
     }
 
-    private static IntakeResult AcceptBatch(JsonObject body, Source source, DateTimeOffset receivedAt)
+    private static IntakeResult AcceptBatch(JsonObject body, Source source, DateTimeOffset receivedAt, string? idSeed)
     {
         if (body["batch"] is not JsonArray batch)
         {
@@ -61,8 +62,8 @@ public sealed class Intake(SourceRegistry sources)
         DateTimeOffset? sentAt = null;
         if (body["sentAt"] is { } sentNode)
         {
-            if (sentNode.GetValueKind() == JsonValueKind.String && DateTimeOffset.TryParse(sentNode.GetValue<string>(), out var s)) sentAt = s;
-            else errors.Add(new FieldError(null, "sentAt", "must be an ISO-8601 date-time string"));
+            sentAt = SegmentEventValidator.ParseTime(sentNode);
+            if (sentAt is null) errors.Add(new FieldError(null, "sentAt", "must be an ISO-8601 date-time string"));
         }
         var events = new List<EventCollected>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
@@ -72,12 +73,13 @@ public sealed class Intake(SourceRegistry sources)
                 errors.Add(new FieldError(i, "", "each batch entry must be a JSON object"));
                 continue;
             }
-            // Segment applies a batch's context and integrations to events that have none of their own.
+            raw.Remove("writeKey");
+            // A batch's context and integrations apply to each event; the event's own keys win.
             foreach (var shared in new[] { "context", "integrations" })
             {
-                if (raw[shared] is null && body[shared] is JsonObject value) raw[shared] = value.DeepClone();
+                if (body[shared] is JsonObject batchValue) raw[shared] = MergeUnder(raw[shared] as JsonObject, batchValue);
             }
-            var (e, eventErrors) = SegmentEventValidator.Validate(raw, null, i, source, receivedAt, sentAt);
+            var (e, eventErrors) = SegmentEventValidator.Validate(raw, null, i, source, receivedAt, sentAt, idSeed);
             errors.AddRange(eventErrors);
             if (e is null) continue;
             if (SizeOf(e) > SegmentLimits.MaxEventBytes)
@@ -89,6 +91,19 @@ public sealed class Intake(SourceRegistry sources)
         return errors.Count > 0
             ? Invalid(errors, $"{errors.Select(e => e.Index).Distinct().Count()} event(s) of the batch are invalid; nothing was accepted.")
             : new IntakeAccepted(source, events);
+    }
+
+    private static JsonObject MergeUnder(JsonObject? own, JsonObject defaults)
+    {
+        var merged = (JsonObject)defaults.DeepClone();
+        if (own is null) return merged;
+        foreach (var (key, value) in own.ToList())
+        {
+            merged[key] = value is JsonObject ownChild && merged[key] is JsonObject batchChild
+                ? MergeUnder(ownChild, batchChild)
+                : value?.DeepClone();
+        }
+        return merged;
     }
 
     // The event as stored, stamped fields included; read from the serialized form without copying it.

@@ -20,7 +20,7 @@ public static class RequestBody
             ? new GZipStream(request.Body, CompressionMode.Decompress)
             : request.Body;
         var bytes = await ReadLimitedAsync(body, ct);
-        var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         return node as JsonObject
             ?? throw new JsonException($"The body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.");
     }

@@ -16,8 +16,10 @@ public static class SegmentEventValidator
     private static readonly string[] TimeFields = ["timestamp", "sentAt", "originalTimestamp"];
 
     /// Validates <paramref name="raw"/> (mutating it only when valid) and returns the collected event or the errors.
+    /// <param name="idSeed">When set, a missing messageId is derived from it and the index, so a redelivered
+    /// message gets the same ids and downstream deduplication recognises it; otherwise ids are random.</param>
     public static (EventCollected? Event, List<FieldError> Errors) Validate(JsonObject raw, string? type, int? index,
-        Source source, DateTimeOffset receivedAt, DateTimeOffset? batchSentAt = null)
+        Source source, DateTimeOffset receivedAt, DateTimeOffset? batchSentAt = null, string? idSeed = null)
     {
         var errors = new List<FieldError>();
         void Fail(string field, string reason) => errors.Add(new FieldError(index, field, reason));
@@ -87,8 +89,10 @@ public static class SegmentEventValidator
         }
 
         var sentAt = times["sentAt"] ?? batchSentAt;
-        var timestamp = ClockSkew.Correct(times["timestamp"], sentAt, receivedAt);
-        messageId ??= Guid.NewGuid().ToString();
+        // The client's own clock reading: originalTimestamp where the SDK sends it (RudderStack), else timestamp.
+        var clientTime = times["originalTimestamp"] ?? times["timestamp"];
+        var timestamp = ClockSkew.Correct(clientTime, sentAt, receivedAt);
+        messageId ??= idSeed is null ? Guid.NewGuid().ToString() : DerivedId(idSeed, index ?? 0);
         raw["type"] = type;
         raw["messageId"] = messageId;
         raw["receivedAt"] = Iso(receivedAt);
@@ -96,7 +100,7 @@ public static class SegmentEventValidator
         {
             raw["originalTimestamp"] = raw["timestamp"]!.DeepClone();
         }
-        if (times["timestamp"] is null || sentAt is not null)
+        if (clientTime is null || sentAt is not null)
         {
             raw["timestamp"] = Iso(timestamp);
         }
@@ -104,6 +108,18 @@ public static class SegmentEventValidator
         return (new EventCollected(messageId, type!, userId, anonymousId, eventName, timestamp, receivedAt,
             source.Id, source.DataParty, JsonSerializer.SerializeToElement(raw)), errors);
     }
+
+    private static string DerivedId(string seed, int index)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{seed}#{index}"));
+        return new Guid(hash.AsSpan(0, 16)).ToString();
+    }
+
+    public static DateTimeOffset? ParseTime(JsonNode? node) =>
+        node is not null && node.GetValueKind() == JsonValueKind.String &&
+        DateTimeOffset.TryParse(node.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t
+            : null;
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -137,11 +153,7 @@ public static class SegmentEventValidator
     {
         var node = raw[field];
         if (node is null) return null;
-        if (node.GetValueKind() == JsonValueKind.String &&
-            DateTimeOffset.TryParse(node.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
-        {
-            return t;
-        }
+        if (ParseTime(node) is { } t) return t;
         fail(field, $"must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00.000Z; got {node.ToJsonString()}");
         return null;
     }

@@ -25,6 +25,8 @@ public sealed class SourceRegistry
         _file = configuration["Cdp:Collector:SourcesFile"];
         if (!string.IsNullOrEmpty(_file) && File.Exists(_file))
         {
+            // Once sources are managed through the API, the file is the whole list: deletions stay deleted.
+            _byId.Clear();
             foreach (var source in JsonSerializer.Deserialize<List<Source>>(File.ReadAllText(_file), FileJson) ?? [])
             {
                 _byId[source.Id] = source;
@@ -50,12 +52,15 @@ public sealed class SourceRegistry
         return holder is null ? null : $"writeKey is already used by source '{holder.Id}'";
     }
 
-    public void Save(Source source)
+    /// Saves the source unless it is invalid; returns the problem, or null when saved.
+    public string? TrySave(Source source)
     {
         lock (_writing)
         {
+            if (Problem(source) is { } problem) return problem;
             _byId[source.Id] = source;
             Persist();
+            return null;
         }
     }
 

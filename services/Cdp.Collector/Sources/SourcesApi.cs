@@ -19,11 +19,10 @@ public static class SourcesApi
             var source = new Source(id, request.Name ?? existing?.Name ?? id, request.WriteKey ?? existing?.WriteKey ?? "",
                 request.DataParty ?? existing?.DataParty ?? Cdp.Contracts.DataParties.First, request.Enabled ?? existing?.Enabled ?? true,
                 request.EventsPerSecond ?? existing?.EventsPerSecond);
-            if (registry.Problem(source) is { } problem)
+            if (registry.TrySave(source) is { } problem)
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid source", detail: problem);
             }
-            registry.Save(source);
             return existing is null ? Results.Created($"/v1/admin/sources/{id}", source) : Results.Ok(source);
         });
         sources.MapDelete("/{id}", (string id, SourceRegistry registry) => registry.Remove(id) ? Results.NoContent() : NotFound(id));

@@ -7,7 +7,7 @@ namespace Cdp.Collector.Tests.Ingestion;
 
 public class AmqpIngestionTests(CollectorFixture fixture) : IClassFixture<CollectorFixture>
 {
-    private async Task PublishRawAsync(byte[] body, string? writeKey)
+    private async Task PublishRawAsync(byte[] body, string? writeKey, string? amqpMessageId = null)
     {
         var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
         await using var connection = await factory.CreateConnectionAsync();
@@ -26,7 +26,7 @@ public class AmqpIngestionTests(CollectorFixture fixture) : IClassFixture<Collec
                 return false;
             }
         });
-        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = amqpMessageId };
         if (writeKey is not null) properties.Headers = new Dictionary<string, object?> { [AmqpIngestion.WriteKeyHeader] = writeKey };
         await channel.BasicPublishAsync(AmqpIngestion.Exchange, "web.events", true, properties, body);
     }
@@ -69,6 +69,33 @@ public class AmqpIngestionTests(CollectorFixture fixture) : IClassFixture<Collec
         var reason = Encoding.UTF8.GetString((byte[])rejected.BasicProperties.Headers!["x-cdp-reason"]!);
         Assert.Contains("event", reason);
         Assert.Equal(400, Convert.ToInt32(rejected.BasicProperties.Headers!["x-cdp-status"]));
+    }
+
+    [Fact]
+    public async Task Given_the_same_message_without_event_ids_delivered_twice_then_the_generated_ids_repeat_so_downstream_dedupes()
+    {
+        var marker = Guid.NewGuid().ToString();
+        var body = Encoding.UTF8.GetBytes($$$"""{"type":"track","userId":"u","event":"Redelivered","properties":{"marker":"{{{marker}}}"}}""");
+
+        await PublishRawAsync(body, "crm-key", amqpMessageId: marker);
+        await PublishRawAsync(body, "crm-key", amqpMessageId: marker);
+
+        bool Match(Cdp.Testing.BusProbe.Delivery d) =>
+            d.Message.GetProperty("message").TryGetProperty("properties", out var p) && p.TryGetProperty("marker", out var m) && m.GetString() == marker;
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Collected.Received.Count(Match) == 2));
+        Assert.Single(fixture.Collected.Received.Where(Match).Select(d => d.Message.GetProperty("messageId").GetString()).Distinct());
+    }
+
+    [Fact]
+    public async Task Given_a_message_with_duplicate_keys_when_consumed_then_it_is_rejected_not_stuck()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"type":"track","userId":"a","userId":"b","event":"Dup"}""");
+
+        await PublishRawAsync(body, "crm-key");
+
+        var rejected = await NextRejectedAsync();
+        Assert.Equal(body, rejected.Body.ToArray());
+        Assert.False(rejected.BasicProperties.Headers!.ContainsKey(AmqpIngestion.WriteKeyHeader), "the write key must not be copied to the rejected queue");
     }
 
     [Fact]

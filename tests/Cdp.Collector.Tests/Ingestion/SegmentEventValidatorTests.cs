@@ -78,6 +78,26 @@ public class SegmentEventValidatorTests
     }
 
     [Fact]
+    public void Given_originalTimestamp_and_sentAt_as_rudderstack_sends_them_when_validating_then_skew_is_corrected_from_originalTimestamp()
+    {
+        var (e, _) = Validate("""{"userId":"u","originalTimestamp":"2026-11-28T15:00:00Z","sentAt":"2026-11-28T15:00:30Z"}""", "identify");
+
+        Assert.Equal(Now.AddSeconds(-30), e!.Timestamp);
+        Assert.Equal("2026-11-28T15:00:00Z", e.Message.GetProperty("originalTimestamp").GetString());
+    }
+
+    [Fact]
+    public void Given_an_id_seed_when_an_event_has_no_messageId_then_the_generated_id_is_the_same_every_time()
+    {
+        var first = SegmentEventValidator.Validate(JsonNode.Parse("""{"userId":"u"}""")!.AsObject(), "identify", 3, Source, Now, idSeed: "amqp:m-1");
+        var again = SegmentEventValidator.Validate(JsonNode.Parse("""{"userId":"u"}""")!.AsObject(), "identify", 3, Source, Now, idSeed: "amqp:m-1");
+        var other = SegmentEventValidator.Validate(JsonNode.Parse("""{"userId":"u"}""")!.AsObject(), "identify", 4, Source, Now, idSeed: "amqp:m-1");
+
+        Assert.Equal(first.Event!.MessageId, again.Event!.MessageId);
+        Assert.NotEqual(first.Event.MessageId, other.Event!.MessageId);
+    }
+
+    [Fact]
     public void Given_a_numeric_userId_when_validating_then_it_identifies_as_its_text()
     {
         var (e, _) = Validate("""{"userId":42,"event":"X"}""", "track");

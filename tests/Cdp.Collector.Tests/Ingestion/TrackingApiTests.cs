@@ -163,6 +163,30 @@ public class TrackingApiTests(CollectorFixture fixture) : IClassFixture<Collecto
     }
 
     [Fact]
+    public async Task Given_a_batch_context_and_an_event_with_its_own_context_when_posted_then_both_merge_and_the_event_wins()
+    {
+        var id = NewId();
+        var body = """{"context":{"library":{"name":"lib","version":"1"},"ip":"10.0.0.1"},"batch":[{"type":"track","messageId":"ID","userId":"u","event":"E","writeKey":"dev-write-key","context":{"ip":"192.0.2.7","library":{"version":"2"}}}]}""".Replace("ID", id);
+
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client().PostAsync("/v1/batch", Json(body))).StatusCode);
+
+        var message = (await fixture.Collected.WaitForAsync(d => d.Message.GetProperty("messageId").GetString() == id)).Message.GetProperty("message");
+        var context = message.GetProperty("context");
+        Assert.Equal("192.0.2.7", context.GetProperty("ip").GetString());
+        Assert.Equal("lib", context.GetProperty("library").GetProperty("name").GetString());
+        Assert.Equal("2", context.GetProperty("library").GetProperty("version").GetString());
+        Assert.False(message.TryGetProperty("writeKey", out _), "a write key inside a batch item must not be stored");
+    }
+
+    [Fact]
+    public async Task Given_duplicate_keys_when_posted_then_400_not_500()
+    {
+        var response = await fixture.Client().PostAsync("/v1/track", Json("""{"userId":"a","userId":"b","event":"E"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Given_an_event_over_32KB_when_posted_then_413()
     {
         var response = await fixture.Client().PostAsync("/v1/track",

@@ -51,14 +51,16 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
     private async Task ResolveOnceAsync(EventCollected collected, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        if (await session.WasProcessedAsync(collected.MessageId, ct))
+        // Message ids are unique per source: two sources may reuse one without being duplicates.
+        var marker = $"{collected.SourceId}:{collected.MessageId}";
+        if (await session.WasProcessedAsync(marker, ct))
         {
             CdpMetrics.DuplicatesSkipped.Add(1, new KeyValuePair<string, object?>("consumer", "identity"));
             return;
         }
         var now = clock.GetUtcNow();
         session.StampTrace();
-        session.MarkProcessed(collected.MessageId, now);
+        session.MarkProcessed(marker, now);
 
         var (candidates, blocked) = extractor.Extract(collected);
         candidates = await ResolveAliasPreviousAsync(session, candidates, ct);

@@ -16,7 +16,8 @@ public sealed class EventResolvedConsumer(IDocumentStore store, TimeProvider clo
         var resolved = context.Message;
         var ct = context.CancellationToken;
         await using var session = store.LightweightSession();
-        if (await session.WasProcessedAsync(resolved.Event.MessageId, ct))
+        var marker = $"{resolved.Event.SourceId}:{resolved.Event.MessageId}";
+        if (await session.WasProcessedAsync(marker, ct))
         {
             CdpMetrics.DuplicatesSkipped.Add(1, new KeyValuePair<string, object?>("consumer", nameof(EventResolvedConsumer)));
             return;
@@ -33,7 +34,7 @@ public sealed class EventResolvedConsumer(IDocumentStore store, TimeProvider clo
         stream.AppendOne(CustomerEventFactory.From(resolved.ProfileId, resolved.Event));
 
         session.StampTrace();
-        session.MarkProcessed(resolved.Event.MessageId, now);
+        session.MarkProcessed(marker, now);
         await session.SaveChangesAsync(ct);
     }
 }
