@@ -3,4 +3,5 @@ using Cdp.Benchmarks;
 
 var root = new RootCommand("Cdp.Events benchmarks: harnesses that print figures. Run them through `./cdp bench`.");
 root.Subcommands.Add(CollectorBenchmark.Command());
+root.Subcommands.Add(IdentityBenchmark.Command());
 return await root.Parse(args).InvokeAsync();
