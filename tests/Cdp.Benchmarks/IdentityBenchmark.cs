@@ -84,6 +84,9 @@ public static class IdentityBenchmark
         });
         var seconds = clock.Elapsed.TotalSeconds;
         await bus.StopAsync(ct);
+        using var http = platform.Client("IdentityResolution");
+        var metrics = await http.GetStringAsync("/metrics", ct);
+        var lostRaces = metrics.Split('\n').Where(l => l.StartsWith("cdp_identity_lost_races") && !l.StartsWith("# ")).Select(l => l.Split(' ')[^1]).FirstOrDefault() ?? "0";
 
         var profiles = resolved.Received.Select(d => d.Message.GetProperty("profileId").GetString()).Distinct().Count();
         var table = new Table().AddColumns("figure", "value");
@@ -91,6 +94,7 @@ public static class IdentityBenchmark
         table.AddRow("resolved events/s", $"{resolved.Received.Count / seconds:N0}");
         table.AddRow("profiles events landed on", $"{profiles:N0}");
         table.AddRow("elapsed", $"{seconds:N1} s");
+        table.AddRow("lost races (resolutions run again)", lostRaces);
         AnsiConsole.Write(table);
         return 0;
     }

@@ -28,7 +28,7 @@ public static class TelemetryExtensions
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", "Marten", Source.Name, CdpMetrics.MeterName)
+                .AddMeter("MassTransit", "Marten", Source.Name, CdpMetrics.MeterName, CdpMetrics.MeterName + ".*")
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -21,6 +21,13 @@ namespace Cdp.IdentityResolution.Identities.Resolving;
 public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptions> options, IdentifierExtractor extractor,
     TimeProvider clock, ILogger<EventResolution> logger)
 {
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new(CdpMetrics.MeterName + ".Identity");
+
+    public static readonly System.Diagnostics.Metrics.Counter<long> Unresolvable = Meter.CreateCounter<long>("cdp.identity.unresolvable");
+
+    /// Resolutions run again because another writer changed the same identifiers or profiles first.
+    public static readonly System.Diagnostics.Metrics.Counter<long> LostRaces = Meter.CreateCounter<long>("cdp.identity.lost_races");
+
     private static readonly ResiliencePipeline RaceRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -30,11 +37,15 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
             Delay = TimeSpan.FromMilliseconds(20),
             MaxDelay = TimeSpan.FromSeconds(1),
             ShouldHandle = new PredicateBuilder().Handle<Exception>(IsLostRace),
+            OnRetry = a =>
+            {
+                LostRaces.Add(1);
+                return ValueTask.CompletedTask;
+            },
         })
         .Build();
 
-    public static readonly System.Diagnostics.Metrics.Counter<long> Unresolvable =
-        new System.Diagnostics.Metrics.Meter(CdpMetrics.MeterName).CreateCounter<long>("cdp.identity.unresolvable");
+
 
     /// Another writer got there first: a stream moved on, or an identifier or marker now exists.
     private static bool IsLostRace(Exception e) => e switch
