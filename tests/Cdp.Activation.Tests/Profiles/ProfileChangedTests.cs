@@ -8,25 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Activation.Tests.Profiles;
 
-public sealed class ActivationFixture : IAsyncLifetime
-{
-    public IsolatedEnvironment Environment { get; private set; } = null!;
-    public ServiceFactory<Program> Factory { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Environment = await IsolatedEnvironment.CreateAsync("activation");
-        Factory = new ServiceFactory<Program>(Environment);
-        await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "Activation to be ready");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Environment.DisposeAsync();
-    }
-}
+public sealed class ActivationFixture() : ServiceFixture<Program>("activation");
 
 public class ProfileChangedTests(ActivationFixture fixture) : IClassFixture<ActivationFixture>
 {
@@ -39,13 +21,11 @@ public class ProfileChangedTests(ActivationFixture fixture) : IClassFixture<Acti
     public async Task Given_an_older_version_after_a_newer_one_when_consumed_then_the_newer_snapshot_stays()
     {
         var id = "p" + Guid.NewGuid().ToString("N");
-        var bus = fixture.Factory.Services.GetRequiredService<IBus>();
-        var client = fixture.Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev-read-token");
+        var client = fixture.BearerClient("dev-read-token");
 
-        await bus.Publish(Changed(id, 3, "new@example.com"));
+        await fixture.PublishAsync(Changed(id, 3, "new@example.com"));
         await Eventually.TrueAsync(async () => (await client.GetAsync($"/v1/activation/profiles/{id}")).IsSuccessStatusCode);
-        await bus.Publish(Changed(id, 2, "old@example.com"));
+        await fixture.PublishAsync(Changed(id, 2, "old@example.com"));
         await fixture.Environment.WaitForQuietQueuesAsync();
 
         var state = await client.GetFromJsonAsync<JsonElement>($"/v1/activation/profiles/{id}");

@@ -10,41 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
 
-public sealed class ProfileFixture : IAsyncLifetime
+public sealed class ProfileFixture() : ServiceFixture<Program>("profiles", "Cdp.Contracts.Profiles:ProfileChanged")
 {
-    public IsolatedEnvironment Environment { get; private set; } = null!;
-    public ServiceFactory<Program> Factory { get; private set; } = null!;
-    public BusProbe Changes { get; private set; } = null!;
+    public BusProbe Changes => Probe;
 
-    public async Task InitializeAsync()
-    {
-        Environment = await IsolatedEnvironment.CreateAsync("profiles");
-        Factory = new ServiceFactory<Program>(Environment);
-        Changes = await BusProbe.StartAsync(Environment.RabbitMq, "Cdp.Contracts.Profiles:ProfileChanged");
-        await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "ProfileProjection to be ready");
-    }
-
-    public Task PublishAsync(object message) => Factory.Services.GetRequiredService<IBus>().Publish(message);
-
-    public HttpClient Reader(string token = "dev-read-token")
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Reader(string token = "dev-read-token") => BearerClient(token);
 
     public async Task<JsonElement?> ProfileAsync(string id)
     {
         var response = await Reader().GetAsync($"/v1/profiles/{id}");
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Changes.DisposeAsync();
-        await Factory.DisposeAsync();
-        await Environment.DisposeAsync();
     }
 }
 

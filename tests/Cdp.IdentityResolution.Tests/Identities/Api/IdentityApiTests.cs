@@ -13,12 +13,7 @@ public class IdentityApiTests(IdentityFixture fixture) : IClassFixture<IdentityF
 {
     private EventResolution Resolution => fixture.Factory.Services.GetRequiredService<EventResolution>();
 
-    private HttpClient Reader()
-    {
-        var client = fixture.Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev-read-token");
-        return client;
-    }
+    private HttpClient Reader() => fixture.BearerClient("dev-read-token");
 
     [Fact]
     public async Task Given_a_visit_an_alias_and_a_crm_record_when_explained_then_the_chain_of_evidence_connects_them()

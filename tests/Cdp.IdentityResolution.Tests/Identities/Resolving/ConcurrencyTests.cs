@@ -28,8 +28,7 @@ public class ConcurrencyTests(IdentityFixture fixture) : IClassFixture<IdentityF
 
     private async Task<string> CanonicalProfileOfAsync(string identifier)
     {
-        var client = fixture.Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev-read-token");
+        var client = fixture.BearerClient("dev-read-token");
         var found = await client.GetFromJsonAsync<JsonElement>($"/v1/identity/lookup?identifier={Uri.EscapeDataString(identifier)}");
         return found.GetProperty("profileId").GetString()!;
     }

@@ -6,29 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
 
-public sealed class IdentityFixture : IAsyncLifetime
+public sealed class IdentityFixture() : ServiceFixture<Program>("identity", "Cdp.Contracts.Identity:EventResolved")
 {
-    public IsolatedEnvironment Environment { get; private set; } = null!;
-    public ServiceFactory<Program> Factory { get; private set; } = null!;
-    public BusProbe Resolved { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Environment = await IsolatedEnvironment.CreateAsync("identity");
-        Factory = new ServiceFactory<Program>(Environment);
-        Resolved = await BusProbe.StartAsync(Environment.RabbitMq, "Cdp.Contracts.Identity:EventResolved");
-        await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "IdentityResolution to be ready");
-    }
-
-    public Task PublishAsync(object message) => Factory.Services.GetRequiredService<IBus>().Publish(message);
-
-    public async Task DisposeAsync()
-    {
-        await Resolved.DisposeAsync();
-        await Factory.DisposeAsync();
-        await Environment.DisposeAsync();
-    }
+    public BusProbe Resolved => Probe;
 }
 
 public class ResolvingTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>

@@ -1,0 +1,48 @@
+using System.Net.Http.Headers;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdp.Testing;
+
+/// <summary>
+/// One service hosted in the test process on its own database and virtual host, ready before the
+/// first test, optionally with a probe on the exchange it publishes to.
+/// </summary>
+public abstract class ServiceFixture<TProgram>(string purpose, string? probedExchange = null, IDictionary<string, string?>? settings = null)
+    : IAsyncLifetime where TProgram : class
+{
+    public IsolatedEnvironment Environment { get; private set; } = null!;
+    public ServiceFactory<TProgram> Factory { get; private set; } = null!;
+
+    /// <summary>What the service published to the probed exchange.</summary>
+    public BusProbe Probe => _probe ?? throw new InvalidOperationException("This fixture probes no exchange.");
+
+    private BusProbe? _probe;
+
+    public async Task InitializeAsync()
+    {
+        Environment = await IsolatedEnvironment.CreateAsync(purpose);
+        Factory = new ServiceFactory<TProgram>(Environment, settings);
+        if (probedExchange is not null) _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange);
+        await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");
+    }
+
+    /// <summary>Publishes a message on the service's bus, as the upstream service would.</summary>
+    public Task PublishAsync(object message) => Factory.Services.GetRequiredService<IBus>().Publish(message);
+
+    /// <summary>An HTTP client with <c>Authorization: Bearer</c> set when a token is given.</summary>
+    public HttpClient BearerClient(string? bearer)
+    {
+        var client = Factory.CreateClient();
+        if (bearer is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_probe is not null) await _probe.DisposeAsync();
+        await Factory.DisposeAsync();
+        await Environment.DisposeAsync();
+    }
+}
