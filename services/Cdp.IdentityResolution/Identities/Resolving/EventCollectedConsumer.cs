@@ -3,9 +3,12 @@ using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
-/// Consume, decide, append with the processed-message marker in one transaction (EventResolution);
-/// the subscription in Publishing/ publishes EventResolved and ProfilesMerged from what was appended.
-public sealed class EventCollectedConsumer(EventResolution resolution) : IConsumer<EventCollected>
+/// Consume a batch, decide, append with the processed-message markers in one transaction
+/// (EventResolution); the subscription in Publishing/ publishes EventResolved and ProfilesMerged.
+public sealed class EventCollectedConsumer(EventResolution resolution) : IConsumer<Batch<EventCollected>>
 {
-    public Task Consume(ConsumeContext<EventCollected> context) => resolution.ResolveAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<Batch<EventCollected>> context) =>
+        resolution.ResolveBatchAsync(
+            [.. context.Message.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+            context.CancellationToken);
 }

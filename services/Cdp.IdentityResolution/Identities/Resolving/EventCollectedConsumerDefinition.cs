@@ -1,21 +1,22 @@
-using Cdp.Contracts.Collector;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
 public sealed class EventCollectedConsumerDefinition : ConsumerDefinition<EventCollectedConsumer>
 {
+    private const int BatchSize = 200;
+
     public EventCollectedConsumerDefinition()
     {
-        ConcurrentMessageLimit = 32;
+        ConcurrentMessageLimit = BatchSize;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<EventCollectedConsumer> consumer,
         IRegistrationContext context)
     {
-        endpoint.PrefetchCount = 128;
-        // Events of one person mostly share their strongest identifier; handling those one at a time in
-        // this process avoids needless races. Races across processes are still safe (see EventResolution).
-        consumer.Message<EventCollected>(m => m.UsePartitioner(32, c => c.Message.UserId ?? c.Message.AnonymousId ?? c.Message.MessageId));
+        endpoint.PrefetchCount = BatchSize * 2;
+        // One batch at a time per process: a batch's decisions see each other in memory, and batches of
+        // other processes are kept apart by stream versions and the (type, value) key (EventResolution).
+        consumer.Options<BatchOptions>(o => o.SetMessageLimit(BatchSize).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(1));
     }
 }

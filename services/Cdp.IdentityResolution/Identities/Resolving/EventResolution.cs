@@ -57,113 +57,108 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
     };
 
     public Task ResolveAsync(EventCollected collected, CancellationToken ct) =>
-        RaceRetry.ExecuteAsync(async token => await ResolveOnceAsync(collected, token), ct).AsTask();
+        ResolveBatchAsync([new Collected(collected, System.Diagnostics.Activity.Current?.Id)], ct);
 
-    private async Task ResolveOnceAsync(EventCollected collected, CancellationToken ct)
+    /// One collected event and the trace it travelled in.
+    public sealed record Collected(EventCollected Event, string? TraceParent);
+
+    /// Resolves a batch in arrival order with one read of the graph and one transaction: each decision
+    /// sees the ones before it in memory. Existing streams are appended at the version that was read,
+    /// so a concurrent writer anywhere makes the whole batch run again on fresh state.
+    public Task ResolveBatchAsync(IReadOnlyList<Collected> batch, CancellationToken ct) =>
+        RaceRetry.ExecuteAsync(async token => await ResolveBatchOnceAsync(batch, token), ct).AsTask();
+
+    // Message ids are unique per source: two sources may reuse one without being duplicates.
+    private static string MarkerOf(EventCollected e) => $"{e.SourceId}:{e.MessageId}";
+
+    private sealed record PendingStream(bool IsNew, long ReadVersion, List<(object Event, string? Trace)> Events);
+
+    private async Task ResolveBatchOnceAsync(IReadOnlyList<Collected> batch, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        // Message ids are unique per source: two sources may reuse one without being duplicates.
-        var marker = $"{collected.SourceId}:{collected.MessageId}";
-        if (await session.WasProcessedAsync(marker, ct))
+        var processed = await session.ProcessedAmongAsync([.. batch.Select(c => MarkerOf(c.Event)).Distinct()], ct);
+        var pending = batch.Where(c => !processed.Contains(MarkerOf(c.Event))).DistinctBy(c => MarkerOf(c.Event)).ToList();
+        if (pending.Count < batch.Count)
         {
-            CdpMetrics.DuplicatesSkipped.Add(1, new KeyValuePair<string, object?>("consumer", "identity"));
-            return;
+            CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", "identity"));
         }
+        if (pending.Count == 0) return;
         var now = clock.GetUtcNow();
-        session.StampTrace();
-        session.MarkProcessed(marker, now);
 
-        var (candidates, blocked) = extractor.Extract(collected);
-        candidates = await ResolveAliasPreviousAsync(session, candidates, ct);
-        if (candidates.Count == 0)
-        {
-            session.Events.Append($"unresolvable-{now:yyyy-MM-dd}", new EventUnresolvable(collected.MessageId, collected, blocked, now));
-            await session.SaveChangesAsync(ct);
-            Unresolvable.Add(1, new TagList { { "source", collected.SourceId } });
-            return;
-        }
+        var extracted = pending.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
+        var graph = await Graph.LoadAsync(session, extracted.SelectMany(x => x.ids.Identifiers), ct);
+        var streams = new Dictionary<string, PendingStream>();
+        PendingStream StreamOf(string id) =>
+            streams.TryGetValue(id, out var s) ? s : streams[id] = new PendingStream(false, graph.Profiles[id].Version, []);
 
-        var owners = await OwnersAsync(session, candidates, ct);
-        var decision = IdentityDecision.Decide(collected.Type, candidates, owners, options.Value, now, ProfileIds.New());
-        var dropped = blocked.Concat(decision.Dropped).ToList();
-        var strongest = decision.Used[0];
-
-        var events = new List<object>();
-        if (decision.IsNewProfile) events.Add(new ProfileCreated(decision.ProfileId, collected.MessageId, now));
-        foreach (var identifier in decision.Added)
+        foreach (var (item, (found, blocked)) in extracted)
         {
-            var linkedTo = identifier == strongest && decision.IsNewProfile ? null : decision.Used.FirstOrDefault(u => u != identifier);
-            events.Add(new IdentifierAdded(decision.ProfileId, identifier.Type, identifier.Value, collected.MessageId, linkedTo, collected.SourceId, now));
-            session.Insert(new IdentifierOwner(identifier.ToString(), decision.ProfileId));
-        }
-        foreach (var merge in decision.Merges)
-        {
-            var evidence = new MergeEvidence(merge.SurvivorSide, merge.MergedSide, collected.MessageId, collected.SourceId, now);
-            events.Add(new ProfileMergedFrom(decision.ProfileId, merge.Merged.Id, evidence, merge.Merged.Identifiers, merge.Merged.MergeCount, now));
-            var mergedStream = await session.Events.FetchForWriting<IdentityProfile>(merge.Merged.Id, ct);
-            mergedStream.AppendOne(new ProfileMergedInto(merge.Merged.Id, decision.ProfileId, evidence, now));
-            foreach (var held in merge.Merged.Identifiers)
+            var collected = item.Event;
+            session.MarkProcessed(MarkerOf(collected), now);
+            var candidates = graph.ResolveAliasPrevious(found);
+            if (candidates.Count == 0)
             {
-                session.Store(new IdentifierOwner(held.Identifier.ToString(), decision.ProfileId));
+                var action = session.Events.Append($"unresolvable-{now:yyyy-MM-dd}", new EventUnresolvable(collected.MessageId, collected, blocked, now));
+                if (item.TraceParent is not null) action.Events[^1].SetHeader(EventTrace.HeaderName, item.TraceParent);
+                Unresolvable.Add(1, new TagList { { "source", collected.SourceId } });
+                continue;
             }
-            logger.LogInformation("Merging profile {Merged} into {Survivor}: message {MessageId} carried {SurvivorSide} and {MergedSide}",
-                merge.Merged.Id, decision.ProfileId, collected.MessageId, merge.SurvivorSide, merge.MergedSide);
-        }
-        foreach (var d in decision.Dropped)
-        {
-            events.Add(new IdentifierRefused(decision.ProfileId, d.Type, d.Value, collected.MessageId, d.Rule, now));
-        }
-        events.Add(new EventAttributed(decision.ProfileId, collected, decision.Used, dropped, now));
 
-        if (decision.IsNewProfile)
-        {
-            session.Events.StartStream<IdentityProfile>(decision.ProfileId, events);
-        }
-        else
-        {
-            var stream = await session.Events.FetchForWriting<IdentityProfile>(decision.ProfileId, ct);
-            if (stream.Aggregate?.MergedInto is not null)
+            var decision = IdentityDecision.Decide(collected.Type, candidates, graph.OwnersOf(candidates), options.Value, now, ProfileIds.New());
+            if (decision.IsNewProfile)
             {
-                throw new ConcurrencyException($"Profile {decision.ProfileId} was merged meanwhile", typeof(IdentityProfile), decision.ProfileId);
+                graph.Profiles[decision.ProfileId] = new IdentityProfile { Id = decision.ProfileId, CreatedAt = now };
+                streams[decision.ProfileId] = new PendingStream(true, 0, []);
             }
-            stream.AppendMany(events);
+            var target = StreamOf(decision.ProfileId).Events;
+            void Emit(object e) => target.Add((e, item.TraceParent));
+            var survivor = graph.Profiles[decision.ProfileId];
+            var strongest = decision.Used[0];
+
+            if (decision.IsNewProfile) Emit(new ProfileCreated(decision.ProfileId, collected.MessageId, now));
+            foreach (var identifier in decision.Added)
+            {
+                var linkedTo = identifier == strongest && decision.IsNewProfile ? null : decision.Used.FirstOrDefault(u => u != identifier);
+                Emit(new IdentifierAdded(decision.ProfileId, identifier.Type, identifier.Value, collected.MessageId, linkedTo, collected.SourceId, now));
+                session.Insert(new IdentifierOwner(identifier.ToString(), decision.ProfileId));
+                graph.Claim(identifier.ToString(), survivor);
+                survivor.Record(new IdentifierAdded(decision.ProfileId, identifier.Type, identifier.Value, collected.MessageId, linkedTo, collected.SourceId, now));
+            }
+            foreach (var merge in decision.Merges)
+            {
+                var evidence = new MergeEvidence(merge.SurvivorSide, merge.MergedSide, collected.MessageId, collected.SourceId, now);
+                var mergedFrom = new ProfileMergedFrom(decision.ProfileId, merge.Merged.Id, evidence, [.. merge.Merged.Identifiers], merge.Merged.MergeCount, now);
+                Emit(mergedFrom);
+                survivor.Record(mergedFrom);
+                var mergedInto = new ProfileMergedInto(merge.Merged.Id, decision.ProfileId, evidence, now);
+                StreamOf(merge.Merged.Id).Events.Add((mergedInto, item.TraceParent));
+                merge.Merged.Record(mergedInto);
+                foreach (var held in merge.Merged.Identifiers)
+                {
+                    session.Store(new IdentifierOwner(held.Identifier.ToString(), decision.ProfileId));
+                    graph.Claim(held.Identifier.ToString(), survivor);
+                }
+                logger.LogInformation("Merging profile {Merged} into {Survivor}: message {MessageId} carried {SurvivorSide} and {MergedSide}",
+                    merge.Merged.Id, decision.ProfileId, collected.MessageId, merge.SurvivorSide, merge.MergedSide);
+            }
+            foreach (var d in decision.Dropped)
+            {
+                Emit(new IdentifierRefused(decision.ProfileId, d.Type, d.Value, collected.MessageId, d.Rule, now));
+            }
+            Emit(new EventAttributed(decision.ProfileId, collected, decision.Used, [.. blocked, .. decision.Dropped], now));
+        }
+
+        foreach (var (id, stream) in streams)
+        {
+            var events = stream.Events.Select(e => e.Event).ToList();
+            var action = stream.IsNew
+                ? session.Events.StartStream<IdentityProfile>(id, events)
+                : session.Events.Append(id, stream.ReadVersion + events.Count, events);
+            for (var i = 0; i < stream.Events.Count; i++)
+            {
+                if (stream.Events[i].Trace is { } trace) action.Events[i].SetHeader(EventTrace.HeaderName, trace);
+            }
         }
         await session.SaveChangesAsync(ct);
-    }
-
-    /// The canonical profile holding each candidate, following merge pointers.
-    private static async Task<Dictionary<string, IdentityProfile>> OwnersAsync(IDocumentSession session, IReadOnlyList<Identifier> candidates, CancellationToken ct)
-    {
-        var owners = await session.LoadManyAsync<IdentifierOwner>(ct, candidates.Select(c => c.ToString()));
-        var profiles = new Dictionary<string, IdentityProfile>();
-        var pending = owners.Select(o => o.ProfileId).Distinct().ToList();
-        for (var hop = 0; pending.Count > 0 && hop < 10; hop++)
-        {
-            foreach (var p in await session.LoadManyAsync<IdentityProfile>(ct, pending)) profiles[p.Id] = p;
-            pending = profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct().ToList();
-        }
-        IdentityProfile? Canonical(string id)
-        {
-            for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p); hop++)
-            {
-                if (p.MergedInto is null) return p;
-                id = p.MergedInto;
-            }
-            return null;
-        }
-        return owners.Select(o => (o.Id, Profile: Canonical(o.ProfileId))).Where(x => x.Profile is not null).ToDictionary(x => x.Id, x => x.Profile!);
-    }
-
-    /// An alias's previousId is whatever the person was known by: a user id if one holds it, else an anonymous id.
-    private static async Task<List<Identifier>> ResolveAliasPreviousAsync(IDocumentSession session, List<Identifier> candidates, CancellationToken ct)
-    {
-        var index = candidates.FindIndex(c => c.Type == IdentifierExtractor.AliasPrevious);
-        if (index < 0) return candidates;
-        var value = candidates[index].Value;
-        var asUser = await session.LoadAsync<IdentifierOwner>(IdentifierOwner.KeyOf("user_id", value), ct);
-        var resolved = new Identifier(asUser is null ? "anonymous_id" : "user_id", value);
-        var result = candidates.ToList();
-        result[index] = resolved;
-        return [.. result.Distinct()];
     }
 }
