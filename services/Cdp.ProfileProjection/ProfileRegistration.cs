@@ -1,5 +1,6 @@
 using Cdp.ProfileProjection.Profiles;
 using Cdp.ProfileProjection.Profiles.Api;
+using Cdp.ProfileProjection.Profiles.Merging;
 using Cdp.ProfileProjection.Profiles.Recording;
 using Cdp.ProfileProjection.Publishing;
 using Cdp.ServiceDefaults.Messaging;
@@ -12,7 +13,11 @@ public static class ProfileRegistration
 {
     public static WebApplicationBuilder AddProfileProjection(this WebApplicationBuilder builder)
     {
-        builder.AddCdpMessaging("profiles", x => x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition)));
+        builder.AddCdpMessaging("profiles", x =>
+        {
+            x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
+            x.AddConsumer<ProfilesMergedConsumer>();
+        });
         builder.AddCdpMarten("profiles", options =>
             {
                 options.Projections.Add<CustomerProfileProjection>(ProjectionLifecycle.Inline);
@@ -24,6 +29,8 @@ public static class ProfileRegistration
                 options.Events.AddEventType<ScreenViewed>();
                 options.Events.AddEventType<GroupJoined>();
                 options.Events.AddEventType<Aliased>();
+                options.Events.AddEventType<ProfileMergedFrom>();
+                options.Events.AddEventType<ProfileMergedInto>();
             })
             .AddSubscriptionWithServices<ProfilePublisher>(ServiceLifetime.Singleton, o => o.Name = "profile-publisher");
         return builder;

@@ -22,3 +22,10 @@ public sealed record ScreenViewed(string ProfileId, string? Name, JsonElement? P
 public sealed record GroupJoined(string ProfileId, string GroupId, JsonElement? Traits, Provenance Provenance, DateTimeOffset Timestamp);
 
 public sealed record Aliased(string ProfileId, string PreviousId, string UserId, Provenance Provenance, DateTimeOffset Timestamp);
+
+/// The survivor absorbed MergedId: its trait registers, identifiers and activity, as they were.
+public sealed record ProfileMergedFrom(string ProfileId, string MergedId, string MessageId, IReadOnlyDictionary<string, TraitRegister> Traits,
+    IReadOnlyDictionary<string, List<string>> Identifiers, long EventCount, DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, DateTimeOffset At);
+
+/// This profile now lives on in SurvivorId; events that still arrive for it go there.
+public sealed record ProfileMergedInto(string ProfileId, string SurvivorId, string MessageId, DateTimeOffset At);

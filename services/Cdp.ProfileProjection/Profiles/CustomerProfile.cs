@@ -18,6 +18,8 @@ public sealed class CustomerProfile
     public long EventCount { get; set; }
     public DateTimeOffset? FirstSeen { get; set; }
     public DateTimeOffset? LastSeen { get; set; }
+    /// Set once this profile was merged into another; reads and late events follow it.
+    public string? MergedInto { get; set; }
 
     public void Record(object data)
     {
@@ -45,6 +47,12 @@ public sealed class CustomerProfile
             case Aliased e:
                 Seen(e.Timestamp);
                 break;
+            case ProfileMergedFrom e:
+                Absorb(e);
+                break;
+            case ProfileMergedInto e:
+                MergedInto = e.SurvivorId;
+                break;
         }
     }
 
@@ -56,6 +64,22 @@ public sealed class CustomerProfile
         IdentifierKeys.Add(identifier.ToString());
         if (!Identifiers.TryGetValue(identifier.Type, out var values)) Identifiers[identifier.Type] = values = [];
         values.Add(identifier.Value);
+    }
+
+    // Each message id lives on exactly one profile's stream, so adding the merged counts counts nothing twice.
+    private void Absorb(ProfileMergedFrom e)
+    {
+        foreach (var (key, register) in e.Traits)
+        {
+            if (!Traits.TryGetValue(key, out var current) || register.IsNewerThan(current)) Traits[key] = register;
+        }
+        foreach (var (type, values) in e.Identifiers)
+        {
+            foreach (var value in values) Link(new Identifier(type, value));
+        }
+        EventCount += e.EventCount;
+        if (e.FirstSeen is { } first && (FirstSeen is null || first < FirstSeen)) FirstSeen = first;
+        if (e.LastSeen is { } last && (LastSeen is null || last > LastSeen)) LastSeen = last;
     }
 
     private void Seen(DateTimeOffset timestamp)

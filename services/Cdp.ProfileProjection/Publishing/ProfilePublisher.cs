@@ -26,9 +26,16 @@ public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger)
                 .SelectMany(i => i.Traits is { ValueKind: JsonValueKind.Object } t ? t.EnumerateObject().Select(p => p.Name) : [])
                 .Distinct().ToList();
             var provenance = group.Select(e => ProvenanceOf(e.Data)).LastOrDefault(p => p is not null);
+            var messageId = group.Select(e => e.Data switch
+            {
+                ProfileMergedFrom m => m.MessageId,
+                ProfileMergedInto m => m.MessageId,
+                _ => ProvenanceOf(e.Data)?.MessageId,
+            }).LastOrDefault(m => m is not null);
+            var changed = changedTraits.Concat(group.Select(e => e.Data).OfType<ProfileMergedFrom>().SelectMany(m => m.Traits.Keys)).Distinct().ToList();
             messages.Add(new OutgoingMessage(last.Id,
-                new ProfileChanged(profile.Id, profile.Version, provenance?.MessageId ?? "", changedTraits, Snapshot(profile),
-                    provenance?.ReceivedAt ?? last.Timestamp),
+                new ProfileChanged(profile.Id, profile.Version, messageId ?? "", changed, Snapshot(profile),
+                    provenance?.ReceivedAt ?? last.Timestamp, profile.MergedInto),
                 TraceParentOf(last)));
         }
         return messages;

@@ -9,13 +9,15 @@ namespace Cdp.Contracts.Profiles;
 /// <param name="ChangedTraits">Trait keys whose value changed.</param>
 /// <param name="Snapshot">The profile as it is now.</param>
 /// <param name="ReceivedAt">When the Collector accepted the causing event (for end-to-end latency).</param>
+/// <param name="MergedInto">Set when this profile was merged into another: it no longer stands for anyone.</param>
 public sealed record ProfileChanged(
     string ProfileId,
     long Version,
     string MessageId,
     IReadOnlyList<string> ChangedTraits,
     ProfileSnapshot Snapshot,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt,
+    string? MergedInto = null);
 
 /// <summary>What audiences need of a profile, bounded in size.</summary>
 /// <param name="Identifiers">Identifier values by type.</param>

@@ -54,4 +54,22 @@ public class CustomerProfileTests
         Assert.Equal(2, p1.Traits["x"].Value!.Value.GetInt32());
         Assert.Equal(2, p2.Traits["x"].Value!.Value.GetInt32());
     }
+
+    [Fact]
+    public void Given_a_merged_profile_when_absorbed_then_traits_follow_last_writer_wins_and_counts_add_up()
+    {
+        var survivor = new CustomerProfile();
+        survivor.Record(Identify("""{"plan":"free","city":"Oslo"}""", T0, "m1"));
+        var merged = new CustomerProfile();
+        merged.Record(Identify("""{"plan":"pro"}""", T0.AddMinutes(1), "m2"));
+        merged.Record(Identify("""{"city":"Bergen"}""", T0.AddMinutes(-5), "m3"));
+
+        survivor.Record(new ProfileMergedFrom("p1", "p2", "m4", merged.Traits, merged.Identifiers, merged.EventCount, merged.FirstSeen, merged.LastSeen, T0));
+
+        Assert.Equal("pro", survivor.Traits["plan"].Value!.Value.GetString());
+        Assert.Equal("Oslo", survivor.Traits["city"].Value!.Value.GetString());
+        Assert.Equal(3, survivor.EventCount);
+        Assert.Equal(T0.AddMinutes(-5), survivor.FirstSeen);
+        Assert.Equal(T0.AddMinutes(1), survivor.LastSeen);
+    }
 }

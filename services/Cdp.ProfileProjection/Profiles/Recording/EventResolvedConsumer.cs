@@ -23,15 +23,17 @@ public sealed class EventResolvedConsumer(IDocumentStore store, TimeProvider clo
             return;
         }
 
-        // Optimistic concurrency on the stream: a concurrent writer to this profile makes one of us retry.
-        var stream = await session.Events.FetchForWriting<CustomerProfile>(resolved.ProfileId, ct);
+        // Events that still arrive for a merged profile land on its survivor. Optimistic concurrency on the
+        // stream: a concurrent writer to this profile (or a merge of it) makes one of us retry.
+        var profileId = await CanonicalProfiles.ResolveAsync(session, resolved.ProfileId, ct);
+        var stream = await session.Events.FetchForWriting<CustomerProfile>(profileId, ct);
         var now = clock.GetUtcNow();
         var newIdentifiers = resolved.Identifiers.Where(i => stream.Aggregate?.Holds(i) != true).ToList();
         if (newIdentifiers.Count > 0)
         {
-            stream.AppendOne(new IdentifiersLinked(resolved.ProfileId, newIdentifiers, resolved.Event.MessageId, now));
+            stream.AppendOne(new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now));
         }
-        stream.AppendOne(CustomerEventFactory.From(resolved.ProfileId, resolved.Event));
+        stream.AppendOne(CustomerEventFactory.From(profileId, resolved.Event));
 
         session.StampTrace();
         session.MarkProcessed(marker, now);

@@ -1,0 +1,36 @@
+using Cdp.Contracts.Identity;
+using Cdp.ServiceDefaults.Persistence;
+using Marten;
+using MassTransit;
+
+namespace Cdp.ProfileProjection.Profiles.Merging;
+
+/// The survivor absorbs the merged profile (traits by last writer wins, identifiers united, counts
+/// added) and the merged stream records where it went, in one transaction with the marker. Both
+/// streams are written at the version read, so an event landing on either meanwhile makes this retry.
+public sealed class ProfilesMergedConsumer(IDocumentStore store, TimeProvider clock) : IConsumer<ProfilesMerged>
+{
+    public async Task Consume(ConsumeContext<ProfilesMerged> context)
+    {
+        var merge = context.Message;
+        var ct = context.CancellationToken;
+        await using var session = store.LightweightSession();
+        var marker = $"merge:{merge.MergedId}:{merge.SurvivorId}";
+        if (await session.WasProcessedAsync(marker, ct)) return;
+
+        var survivorId = await CanonicalProfiles.ResolveAsync(session, merge.SurvivorId, ct);
+        var merged = await session.Events.FetchForWriting<CustomerProfile>(merge.MergedId, ct);
+        var survivor = await session.Events.FetchForWriting<CustomerProfile>(survivorId, ct);
+        var now = clock.GetUtcNow();
+        if (survivorId != merge.MergedId && merged.Aggregate?.MergedInto is null)
+        {
+            var m = merged.Aggregate;
+            survivor.AppendOne(new ProfileMergedFrom(survivorId, merge.MergedId, merge.MessageId,
+                m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now));
+            merged.AppendOne(new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now));
+        }
+        session.StampTrace();
+        session.MarkProcessed(marker, now);
+        await session.SaveChangesAsync(ct);
+    }
+}

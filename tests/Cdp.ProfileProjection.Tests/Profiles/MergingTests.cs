@@ -1,0 +1,51 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Cdp.Contracts;
+using Cdp.Contracts.Identity;
+using Cdp.Testing;
+
+namespace Cdp.ProfileProjection.Tests.Profiles;
+
+public class MergingTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddHours(-1);
+
+    private static EventResolved Identify(string profileId, string userId, string traits, DateTimeOffset at) =>
+        new(profileId, Events.Collected(type: "identify", userId: userId, traits: traits, timestamp: at), [new Identifier("user_id", userId)], []);
+
+    [Fact]
+    public async Task Given_two_profiles_when_merged_then_the_survivor_absorbs_the_other_and_old_ids_and_late_events_follow()
+    {
+        var survivor = "p" + Guid.NewGuid().ToString("N");
+        var merged = "p" + Guid.NewGuid().ToString("N");
+        await fixture.PublishAsync(Identify(survivor, "s-" + survivor, """{"plan":"free","city":"Oslo"}""", T0));
+        await fixture.PublishAsync(Identify(merged, "m-" + merged, """{"plan":"pro","tier":"gold"}""", T0.AddMinutes(5)));
+        await Eventually.TrueAsync(async () => await fixture.ProfileAsync(survivor) is not null && await fixture.ProfileAsync(merged) is not null);
+
+        var merge = new ProfilesMerged(survivor, merged, Guid.NewGuid().ToString(), new Identifier("user_id", "m-" + merged), DateTimeOffset.UtcNow);
+        await fixture.PublishAsync(merge);
+        var viaOldId = await Eventually.GetAsync(async () =>
+            await fixture.ProfileAsync(merged) is { } p && p.GetProperty("id").GetString() == survivor ? p.ToString() : null, what: "the merge");
+
+        var profile = JsonDocument.Parse(viaOldId).RootElement;
+        Assert.Equal("pro", profile.GetProperty("traits").GetProperty("plan").GetString());
+        Assert.Equal("Oslo", profile.GetProperty("traits").GetProperty("city").GetString());
+        Assert.Equal("gold", profile.GetProperty("traits").GetProperty("tier").GetString());
+        Assert.Equal(2, profile.GetProperty("eventCount").GetInt32());
+        Assert.Equal(2, profile.GetProperty("identifiers").GetProperty("user_id").GetArrayLength());
+
+        // A late event for the merged id, and the merge delivered again.
+        await fixture.PublishAsync(Identify(merged, "m-" + merged, """{"late":true}""", T0.AddMinutes(10)));
+        await fixture.PublishAsync(merge);
+        await Eventually.TrueAsync(async () => (await fixture.ProfileAsync(survivor))!.Value.GetProperty("traits").TryGetProperty("late", out _));
+        await fixture.Environment.WaitForQuietQueuesAsync();
+
+        var after = (await fixture.ProfileAsync(survivor))!.Value;
+        Assert.Equal(3, after.GetProperty("eventCount").GetInt32());
+        var lookup = await fixture.Reader().GetFromJsonAsync<JsonElement>($"/v1/profiles?identifier=user_id:m-{merged}");
+        Assert.Equal(survivor, lookup.GetProperty("id").GetString());
+        var exit = await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == merged
+            && d.Message.TryGetProperty("mergedInto", out var into) && into.GetString() == survivor);
+        Assert.NotNull(exit);
+    }
+}
