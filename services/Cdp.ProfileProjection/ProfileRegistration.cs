@@ -13,6 +13,14 @@ public static class ProfileRegistration
 {
     public static WebApplicationBuilder AddProfileProjection(this WebApplicationBuilder builder)
     {
+        var computed = builder.Configuration.GetSection("Cdp:Profiles:ComputedTraits").Get<List<ComputedTraitDefinition>>() ?? [];
+        foreach (var c in computed.Where(c => string.IsNullOrWhiteSpace(c.Name) || string.IsNullOrWhiteSpace(c.Event)
+                     || !ComputedTraitDefinition.Aggregates.Contains(c.Aggregate) || (c.Aggregate != "count" && string.IsNullOrWhiteSpace(c.Property))))
+        {
+            throw new InvalidOperationException($"Cdp:Profiles:ComputedTraits entry '{c.Name}' needs a Name, an Event, an Aggregate of " +
+                $"{string.Join(", ", ComputedTraitDefinition.Aggregates)}, and a Property unless it counts.");
+        }
+        builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.AddCdpMessaging("profiles", x =>
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
@@ -20,7 +28,7 @@ public static class ProfileRegistration
         });
         builder.AddCdpMarten("profiles", options =>
             {
-                options.Projections.Add<CustomerProfileProjection>(ProjectionLifecycle.Inline);
+                options.Projections.Add(new CustomerProfileProjection(computed), ProjectionLifecycle.Inline);
                 options.Schema.For<CustomerProfile>().GinIndexJsonData();
                 options.Events.AddEventType<IdentifiersLinked>();
                 options.Events.AddEventType<Identified>();

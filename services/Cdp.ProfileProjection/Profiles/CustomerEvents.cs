@@ -25,7 +25,8 @@ public sealed record Aliased(string ProfileId, string PreviousId, string UserId,
 
 /// The survivor absorbed MergedId: its trait registers, identifiers and activity, as they were.
 public sealed record ProfileMergedFrom(string ProfileId, string MergedId, string MessageId, IReadOnlyDictionary<string, TraitRegister> Traits,
-    IReadOnlyDictionary<string, List<string>> Identifiers, long EventCount, DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, DateTimeOffset At);
+    IReadOnlyDictionary<string, List<string>> Identifiers, long EventCount, DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, DateTimeOffset At,
+    ProfileActivity? Activity = null);
 
 /// This profile now lives on in SurvivorId; events that still arrive for it go there.
 public sealed record ProfileMergedInto(string ProfileId, string SurvivorId, string MessageId, DateTimeOffset At);

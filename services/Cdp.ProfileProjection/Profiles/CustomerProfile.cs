@@ -20,8 +20,11 @@ public sealed class CustomerProfile
     public DateTimeOffset? LastSeen { get; set; }
     /// Set once this profile was merged into another; reads and late events follow it.
     public string? MergedInto { get; set; }
+    public ProfileActivity Activity { get; set; } = new();
 
-    public void Record(object data)
+    public void Record(object data) => Record(data, []);
+
+    public void Record(object data, IReadOnlyList<ComputedTraitDefinition> computed)
     {
         switch (data)
         {
@@ -30,25 +33,29 @@ public sealed class CustomerProfile
                 break;
             case Identified e:
                 WriteTraits(e.Traits, e.Provenance, e.Timestamp);
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
                 break;
             case Tracked e:
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
+                Activity.Track(e.Event, e.Properties, e.Provenance, e.Timestamp, LastSeen!.Value, computed);
                 break;
             case PageViewed e:
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
+                Activity.PageViews++;
                 break;
             case ScreenViewed e:
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
+                Activity.ScreenViews++;
                 break;
             case GroupJoined e:
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
+                Activity.Joined(e.GroupId);
                 break;
             case Aliased e:
-                Seen(e.Timestamp);
+                Seen(e.Timestamp, e.Provenance);
                 break;
             case ProfileMergedFrom e:
-                Absorb(e);
+                Absorb(e, computed);
                 break;
             case ProfileMergedInto e:
                 MergedInto = e.SurvivorId;
@@ -67,7 +74,7 @@ public sealed class CustomerProfile
     }
 
     // Each message id lives on exactly one profile's stream, so adding the merged counts counts nothing twice.
-    private void Absorb(ProfileMergedFrom e)
+    private void Absorb(ProfileMergedFrom e, IReadOnlyList<ComputedTraitDefinition> computed)
     {
         foreach (var (key, register) in e.Traits)
         {
@@ -80,13 +87,16 @@ public sealed class CustomerProfile
         EventCount += e.EventCount;
         if (e.FirstSeen is { } first && (FirstSeen is null || first < FirstSeen)) FirstSeen = first;
         if (e.LastSeen is { } last && (LastSeen is null || last > LastSeen)) LastSeen = last;
+        if (e.Activity is not null && LastSeen is { } lastSeen) Activity.Absorb(e.Activity, lastSeen, computed);
     }
 
-    private void Seen(DateTimeOffset timestamp)
+    private void Seen(DateTimeOffset timestamp, Provenance provenance)
     {
         EventCount++;
         if (FirstSeen is null || timestamp < FirstSeen) FirstSeen = timestamp;
         if (LastSeen is null || timestamp > LastSeen) LastSeen = timestamp;
+        Activity.Saw(provenance);
+        Activity.Prune(LastSeen.Value);
     }
 
     private void WriteTraits(JsonElement? traits, Provenance provenance, DateTimeOffset timestamp)
@@ -105,12 +115,16 @@ public sealed class CustomerProfile
 }
 
 /// Keeps CustomerProfile up to date in the same transaction as each append.
-public sealed partial class CustomerProfileProjection : SingleStreamProjection<CustomerProfile, string>
+public sealed partial class CustomerProfileProjection(IReadOnlyList<ComputedTraitDefinition> computed) : SingleStreamProjection<CustomerProfile, string>
 {
+    public CustomerProfileProjection() : this([])
+    {
+    }
+
     public override CustomerProfile? Evolve(CustomerProfile? snapshot, string id, IEvent e)
     {
         snapshot ??= new CustomerProfile { Id = id };
-        snapshot.Record(e.Data);
+        snapshot.Record(e.Data, computed);
         snapshot.Version = e.Version;
         return snapshot;
     }

@@ -46,7 +46,12 @@ public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger)
         p.Traits.Where(t => !t.Value.IsCleared).ToDictionary(t => t.Key, t => t.Value.Value!.Value),
         p.EventCount,
         p.FirstSeen ?? DateTimeOffset.MinValue,
-        p.LastSeen ?? DateTimeOffset.MinValue);
+        p.LastSeen ?? DateTimeOffset.MinValue,
+        p.Activity.Events.ToDictionary(e => e.Key, e => e.Value.Count),
+        p.Activity.DailyCounts.ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, int>)d.Value),
+        p.Activity.Computed.ToDictionary(c => c.Key, c => c.Value.AsJson()),
+        p.Activity.Sources,
+        p.Activity.DataParties);
 
     private static Provenance? ProvenanceOf(object data) => data switch
     {

@@ -25,9 +25,19 @@ public sealed record ProfileChanged(
 /// <param name="EventCount">Distinct events on the profile.</param>
 /// <param name="FirstSeen">Timestamp of the earliest event.</param>
 /// <param name="LastSeen">Timestamp of the latest event.</param>
+/// <param name="EventCounts">Track events by name: how many, ever.</param>
+/// <param name="DailyCounts">Track events by name, then by day (yyyy-MM-dd, UTC), for the 90 days up to the latest event.</param>
+/// <param name="ComputedTraits">Traits computed from events as configured (e.g. lifetime revenue).</param>
+/// <param name="Sources">Source ids that sent the profile's events.</param>
+/// <param name="DataParties">Data parties seen: first, second, third.</param>
 public sealed record ProfileSnapshot(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Identifiers,
     IReadOnlyDictionary<string, JsonElement> Traits,
     long EventCount,
     DateTimeOffset FirstSeen,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen,
+    IReadOnlyDictionary<string, long>? EventCounts = null,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? DailyCounts = null,
+    IReadOnlyDictionary<string, JsonElement>? ComputedTraits = null,
+    IReadOnlyList<string>? Sources = null,
+    IReadOnlyList<string>? DataParties = null);

@@ -26,7 +26,7 @@ public sealed class ProfilesMergedConsumer(IDocumentStore store, TimeProvider cl
         {
             var m = merged.Aggregate;
             survivor.AppendOne(new ProfileMergedFrom(survivorId, merge.MergedId, merge.MessageId,
-                m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now));
+                m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now, m?.Activity));
             merged.AppendOne(new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now));
         }
         session.StampTrace();
