@@ -44,6 +44,9 @@ public class MergingTests(ProfileFixture fixture) : IClassFixture<ProfileFixture
         Assert.Equal(3, after.GetProperty("eventCount").GetInt32());
         var lookup = await fixture.Reader().GetFromJsonAsync<JsonElement>($"/v1/profiles?identifier=user_id:m-{merged}");
         Assert.Equal(survivor, lookup.GetProperty("id").GetString());
+        var timeline = await fixture.Reader().GetFromJsonAsync<JsonElement>($"/v1/profiles/{merged}/events");
+        Assert.Equal(3, timeline.GetProperty("events").GetArrayLength());
+        Assert.Contains(timeline.GetProperty("events").EnumerateArray(), e => e.GetProperty("streamId").GetString() == merged);
         var exit = await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == merged
             && d.Message.TryGetProperty("mergedInto", out var into) && into.GetString() == survivor);
         Assert.NotNull(exit);
