@@ -21,6 +21,7 @@ public static class ProfileRegistration
                 $"{string.Join(", ", ComputedTraitDefinition.Aggregates)}, and a Property unless it counts.");
         }
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
+        builder.Services.AddSingleton<ProfileRecording>();
         builder.AddCdpMessaging("profiles", x =>
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));

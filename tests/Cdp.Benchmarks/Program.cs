@@ -4,4 +4,5 @@ using Cdp.Benchmarks;
 var root = new RootCommand("Cdp.Events benchmarks: harnesses that print figures. Run them through `./cdp bench`.");
 root.Subcommands.Add(CollectorBenchmark.Command());
 root.Subcommands.Add(IdentityBenchmark.Command());
+root.Subcommands.Add(ProfileBenchmark.Command());
 return await root.Parse(args).InvokeAsync();

@@ -10,7 +10,6 @@ using JasperFx;
 using Marten;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
@@ -28,33 +27,8 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
     /// Resolutions run again because another writer changed the same identifiers or profiles first.
     public static readonly System.Diagnostics.Metrics.Counter<long> LostRaces = Meter.CreateCounter<long>("cdp.identity.lost_races");
 
-    private static readonly ResiliencePipeline RaceRetry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = 20,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(20),
-            MaxDelay = TimeSpan.FromSeconds(1),
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsLostRace),
-            OnRetry = a =>
-            {
-                LostRaces.Add(1);
-                return ValueTask.CompletedTask;
-            },
-        })
-        .Build();
+    private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline(() => LostRaces.Add(1));
 
-
-
-    /// Another writer got there first: a stream moved on, or an identifier or marker now exists.
-    private static bool IsLostRace(Exception e) => e switch
-    {
-        ConcurrencyException or DocumentAlreadyExistsException => true,
-        Marten.Exceptions.MartenCommandException { InnerException: Npgsql.PostgresException { SqlState: "23505" } } => true,
-        AggregateException a => a.InnerExceptions.All(IsLostRace),
-        _ => false,
-    };
 
     public Task ResolveAsync(EventCollected collected, CancellationToken ct) =>
         ResolveBatchAsync([new Collected(collected, System.Diagnostics.Activity.Current?.Id)], ct);

@@ -4,16 +4,18 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 
 public sealed class EventResolvedConsumerDefinition : ConsumerDefinition<EventResolvedConsumer>
 {
+    private const int BatchSize = 200;
+
     public EventResolvedConsumerDefinition()
     {
-        ConcurrentMessageLimit = 32;
+        ConcurrentMessageLimit = BatchSize;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<EventResolvedConsumer> consumer,
         IRegistrationContext context)
     {
-        endpoint.PrefetchCount = 64;
-        // Events of one profile are written one at a time in this process, so they rarely race on the stream version.
-        consumer.Message<Cdp.Contracts.Identity.EventResolved>(m => m.UsePartitioner(32, c => c.Message.ProfileId));
+        endpoint.PrefetchCount = BatchSize * 2;
+        // One batch at a time per process; other processes' batches are kept apart by stream versions.
+        consumer.Options<BatchOptions>(o => o.SetMessageLimit(BatchSize).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(1));
     }
 }

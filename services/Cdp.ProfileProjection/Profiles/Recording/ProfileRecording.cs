@@ -1,0 +1,88 @@
+using Cdp.Contracts;
+using Cdp.Contracts.Identity;
+using Cdp.ServiceDefaults.Persistence;
+using Cdp.ServiceDefaults.Telemetry;
+using Marten;
+using Polly;
+
+namespace Cdp.ProfileProjection.Profiles.Recording;
+
+/// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers
+/// and profiles, one transaction with the markers. The inline projection updates each profile in
+/// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
+/// at the version read, so a concurrent writer (another instance, a merge) makes the batch run again.
+public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
+{
+    private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
+
+    public sealed record Resolved(EventResolved Event, string? TraceParent);
+
+    // Message ids are unique per source: two sources may reuse one without being duplicates.
+    private static string MarkerOf(EventResolved e) => $"{e.Event.SourceId}:{e.Event.MessageId}";
+
+    public Task RecordAsync(IReadOnlyList<Resolved> batch, CancellationToken ct) =>
+        RaceRetry.ExecuteAsync(async token => await RecordOnceAsync(batch, token), ct).AsTask();
+
+    private async Task RecordOnceAsync(IReadOnlyList<Resolved> batch, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var processed = await session.ProcessedAmongAsync([.. batch.Select(r => MarkerOf(r.Event)).Distinct()], ct);
+        var pending = batch.Where(r => !processed.Contains(MarkerOf(r.Event))).DistinctBy(r => MarkerOf(r.Event)).ToList();
+        if (pending.Count < batch.Count)
+        {
+            CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", "profiles"));
+        }
+        if (pending.Count == 0) return;
+
+        var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.Event.ProfileId), ct);
+        var now = clock.GetUtcNow();
+        var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
+        foreach (var (resolved, trace) in pending)
+        {
+            var profileId = Canonical(profiles, resolved.ProfileId);
+            if (!streams.TryGetValue(profileId, out var stream))
+            {
+                var read = profiles.GetValueOrDefault(profileId);
+                streams[profileId] = stream = (read, [.. read?.IdentifierKeys ?? []], []);
+            }
+            var newIdentifiers = resolved.Identifiers.Where(i => stream.Held.Add(i.ToString())).ToList();
+            if (newIdentifiers.Count > 0)
+            {
+                stream.Events.Add((new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now), trace));
+            }
+            stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), trace));
+            session.MarkProcessed(MarkerOf(resolved), now);
+        }
+
+        foreach (var (id, (read, _, events)) in streams)
+        {
+            var data = events.Select(e => e.Event).ToList();
+            var action = read is null
+                ? session.Events.StartStream<CustomerProfile>(id, data)
+                : session.Events.Append(id, read.Version + data.Count, data);
+            for (var i = 0; i < events.Count; i++)
+            {
+                if (events[i].Trace is { } t) action.Events[i].SetHeader(EventTrace.HeaderName, t);
+            }
+        }
+        await session.SaveChangesAsync(ct);
+    }
+
+    private static async Task<Dictionary<string, CustomerProfile>> LoadCanonicalAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var profiles = new Dictionary<string, CustomerProfile>();
+        var wanted = ids.Distinct().ToList();
+        for (var hop = 0; wanted.Count > 0 && hop < 10; hop++)
+        {
+            foreach (var p in await session.LoadManyAsync<CustomerProfile>(ct, wanted)) profiles[p.Id] = p;
+            wanted = [.. profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct()];
+        }
+        return profiles;
+    }
+
+    private static string Canonical(Dictionary<string, CustomerProfile> profiles, string id)
+    {
+        for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p) && p.MergedInto is { } next; hop++) id = next;
+        return id;
+    }
+}

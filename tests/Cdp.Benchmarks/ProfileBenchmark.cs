@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Cdp.Contracts;
+using Cdp.Contracts.Collector;
+using Cdp.Contracts.Identity;
+using Cdp.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Spectre.Console;
+
+namespace Cdp.Benchmarks;
+
+/// Events/s appended to the customer event store and projected into profiles (inline, batched),
+/// with the latency from publishing EventResolved to the append.
+public static class ProfileBenchmark
+{
+    public static Command Command()
+    {
+        var events = new Option<int>("--events") { Description = "resolved events to record", DefaultValueFactory = _ => 20_000 };
+        var profiles = new Option<int>("--profiles") { Description = "distinct profiles", DefaultValueFactory = _ => 2_000 };
+        var command = new Command("profiles", "Events/s appended and projected by ProfileProjection.\nExample: ./cdp bench profiles --events 20000 --profiles 2000")
+        {
+            events, profiles,
+        };
+        command.SetAction((r, ct) => RunAsync(r.GetValue(events), r.GetValue(profiles), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int count, int profileCount, CancellationToken ct)
+    {
+        await using var platform = await AnsiConsole.Status().StartAsync("starting ProfileProjection", _ =>
+            Platform.StartAsync("benchprof", only: ["ProfileProjection"], settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
+        var services = new ServiceCollection();
+        services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => cfg.Host(platform.Environment.RabbitMq)));
+        await using var provider = services.BuildServiceProvider();
+        var bus = provider.GetRequiredService<IBusControl>();
+        await bus.StartAsync(ct);
+        await using var db = NpgsqlDataSource.Create(platform.Environment.Postgres);
+
+        var random = new Random(7);
+        var clock = Stopwatch.StartNew();
+        long recorded = 0;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var publishing = progress.AddTask("publishing EventResolved", maxValue: count);
+            for (var sent = 0; sent < count; sent += 500)
+            {
+                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i =>
+                {
+                    var profileId = $"p{random.Next(profileCount):D6}";
+                    var now = DateTimeOffset.UtcNow;
+                    var message = JsonSerializer.SerializeToElement(new
+                    {
+                        type = "track", userId = profileId, @event = "Order Completed", properties = new { revenue = 19.90, sku = $"sku-{i % 50}" },
+                    });
+                    return new EventResolved(profileId, new EventCollected(Guid.NewGuid().ToString(), "track", profileId, null, "Order Completed", now, now,
+                        "bench", "first", message), [new Identifier("user_id", profileId)], []);
+                });
+                await Task.WhenAll(chunk.Select(e => bus.Publish(e, ct)));
+                publishing.Increment(Math.Min(500, count - sent));
+            }
+            var recording = progress.AddTask("recorded in the event store", maxValue: count);
+            while (recorded < count && clock.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
+                recorded = (long)(await command.ExecuteScalarAsync(ct))!;
+                recording.Value = recorded;
+                await Task.Delay(250, ct);
+            }
+        });
+        var seconds = clock.Elapsed.TotalSeconds;
+        await bus.StopAsync(ct);
+
+        await using var latency = db.CreateCommand("""
+            select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from (timestamp - coalesce(data->'Provenance'->>'ReceivedAt', data->'provenance'->>'receivedAt')::timestamptz)))
+            from profiles.mt_events where type = 'tracked'
+            """);
+        var percentiles = (double[])(await latency.ExecuteScalarAsync(ct))!;
+        var table = new Table().AddColumns("figure", "value");
+        table.AddRow("events (profiles)", $"{count:N0} ({profileCount:N0})");
+        table.AddRow("appended and projected events/s", $"{recorded / seconds:N0}");
+        table.AddRow("publish to append p50 / p99 (flat out, so mostly queueing)", $"{percentiles[0] * 1000:N0} ms / {percentiles[1] * 1000:N0} ms");
+        table.AddRow("elapsed", $"{seconds:N1} s");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
