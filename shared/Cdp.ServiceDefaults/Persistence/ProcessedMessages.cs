@@ -17,6 +17,22 @@ public static class ProcessedMessages
     }
 
     /// <summary>
+    /// The messages of a batch not processed before, each once (a batch may carry a redelivery twice);
+    /// the rest are counted as skipped duplicates for <paramref name="consumer"/>.
+    /// </summary>
+    public static async Task<List<T>> PendingAsync<T>(this IQuerySession session, IReadOnlyList<T> batch, Func<T, string> markerOf,
+        string consumer, CancellationToken ct)
+    {
+        var processed = await session.ProcessedAmongAsync([.. batch.Select(markerOf).Distinct()], ct);
+        var pending = batch.Where(m => !processed.Contains(markerOf(m))).DistinctBy(markerOf).ToList();
+        if (pending.Count < batch.Count)
+        {
+            Telemetry.CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", consumer));
+        }
+        return pending;
+    }
+
+    /// <summary>
     /// Records the marker in the session's transaction. Insert, not upsert: two consumers racing on
     /// one message collide on the primary key and the loser's whole transaction rolls back.
     /// </summary>

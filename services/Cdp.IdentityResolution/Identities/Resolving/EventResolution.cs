@@ -50,12 +50,7 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
     private async Task ResolveBatchOnceAsync(IReadOnlyList<Collected> batch, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var processed = await session.ProcessedAmongAsync([.. batch.Select(c => MarkerOf(c.Event)).Distinct()], ct);
-        var pending = batch.Where(c => !processed.Contains(MarkerOf(c.Event))).DistinctBy(c => MarkerOf(c.Event)).ToList();
-        if (pending.Count < batch.Count)
-        {
-            CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", "identity"));
-        }
+        var pending = await session.PendingAsync(batch, c => MarkerOf(c.Event), "identity", ct);
         if (pending.Count == 0) return;
         var now = clock.GetUtcNow();
 

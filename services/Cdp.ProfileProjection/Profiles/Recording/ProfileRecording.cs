@@ -26,12 +26,7 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
     private async Task RecordOnceAsync(IReadOnlyList<Resolved> batch, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var processed = await session.ProcessedAmongAsync([.. batch.Select(r => MarkerOf(r.Event)).Distinct()], ct);
-        var pending = batch.Where(r => !processed.Contains(MarkerOf(r.Event))).DistinctBy(r => MarkerOf(r.Event)).ToList();
-        if (pending.Count < batch.Count)
-        {
-            CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", "profiles"));
-        }
+        var pending = await session.PendingAsync(batch, r => MarkerOf(r.Event), "profiles", ct);
         if (pending.Count == 0) return;
 
         var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.Event.ProfileId), ct);
