@@ -65,7 +65,7 @@ public sealed class ProfileActivity
 
     public void Prune(DateTimeOffset lastSeen)
     {
-        var oldest = DayOf(lastSeen.AddDays(-(DailyWindowDays - 1)));
+        var oldest = DayOf(WindowStart(lastSeen));
         foreach (var days in DailyCounts.Values)
         {
             foreach (var day in days.Keys.Where(d => string.CompareOrdinal(d, oldest) < 0).ToList()) days.Remove(day);
@@ -75,7 +75,7 @@ public sealed class ProfileActivity
 
     private void CountDay(string name, string day, int count, DateTimeOffset lastSeen)
     {
-        if (string.CompareOrdinal(day, DayOf(lastSeen.AddDays(-(DailyWindowDays - 1)))) < 0) return;
+        if (string.CompareOrdinal(day, DayOf(WindowStart(lastSeen))) < 0) return;
         if (!DailyCounts.TryGetValue(name, out var days)) DailyCounts[name] = days = [];
         days[day] = days.GetValueOrDefault(day) + count;
     }
@@ -87,6 +87,9 @@ public sealed class ProfileActivity
         list.Sort(StringComparer.Ordinal);
         if (list.Count > MaxListed) list.RemoveAt(list.Count - 1);
     }
+
+    private static DateTimeOffset WindowStart(DateTimeOffset lastSeen) =>
+        lastSeen > DateTimeOffset.MinValue.AddDays(DailyWindowDays) ? lastSeen.AddDays(-(DailyWindowDays - 1)) : DateTimeOffset.MinValue;
 
     public static string DayOf(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd");
 }
@@ -117,12 +120,25 @@ public sealed record ComputedValue(decimal? Number, JsonElement? Value, DateTime
         var (earlier, later) = otherIsLater ? (this, other) : (other, this);
         return aggregate switch
         {
-            "count" or "sum" => later with { Number = (Number ?? 0) + (other.Number ?? 0) },
+            "count" or "sum" => later with { Number = SaturatingAdd(Number ?? 0, other.Number ?? 0) },
             "min" => other.Number < Number ? other : other.Number > Number ? this : earlier,
             "max" => other.Number > Number ? other : other.Number < Number ? this : earlier,
             "first" => earlier,
             _ => later,
         };
+    }
+
+    // A sum past decimal's range stays at its limit instead of failing every later append to the profile.
+    private static decimal SaturatingAdd(decimal a, decimal b)
+    {
+        try
+        {
+            return a + b;
+        }
+        catch (OverflowException)
+        {
+            return a > 0 ? decimal.MaxValue : decimal.MinValue;
+        }
     }
 
     public JsonElement AsJson() => Value ?? JsonSerializer.SerializeToElement(Number);

@@ -35,11 +35,9 @@ public static class MessagingExtensions
                 {
                     r.Exponential(30, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
                     r.Handle<NpgsqlException>();
-                    r.Handle<JasperFx.ConcurrencyException>();
-                    r.Handle<JasperFx.DocumentAlreadyExistsException>();
+                    r.Handle<Exception>(Persistence.LostRace.Is);
                     r.Handle<Marten.Exceptions.MartenCommandException>();
                     r.Handle<TimeoutException>();
-                    r.Handle<AggregateException>(e => e.InnerExceptions.All(i => i is JasperFx.ConcurrencyException or JasperFx.DocumentAlreadyExistsException or NpgsqlException));
                 });
             });
             x.UsingRabbitMq((context, cfg) =>

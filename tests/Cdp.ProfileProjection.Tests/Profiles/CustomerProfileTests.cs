@@ -72,4 +72,19 @@ public class CustomerProfileTests
         Assert.Equal(T0.AddMinutes(-5), survivor.FirstSeen);
         Assert.Equal(T0.AddMinutes(1), survivor.LastSeen);
     }
+
+    [Fact]
+    public void Given_extreme_values_when_projected_then_sums_saturate_and_ancient_timestamps_do_not_throw()
+    {
+        var computed = new[] { new ComputedTraitDefinition { Name = "total", Event = "Paid", Property = "amount", Aggregate = "sum" } };
+        var profile = new CustomerProfile();
+        var huge = JsonDocument.Parse("""{"amount":70000000000000000000000000000}""").RootElement;
+        var ancient = DateTimeOffset.MinValue;
+
+        profile.Record(new Tracked("p1", "Paid", huge, new Provenance("m1", "web", "first", T0, null), ancient), computed);
+        profile.Record(new Tracked("p1", "Paid", huge, new Provenance("m2", "web", "first", T0, null), ancient.AddHours(1)), computed);
+
+        Assert.Equal(decimal.MaxValue, profile.Activity.Computed["total"].Number);
+        Assert.Equal(2, profile.EventCount);
+    }
 }

@@ -70,8 +70,10 @@ public sealed record IdentityDecision(string ProfileId, bool IsNewProfile, IRead
 
             if (after.Count > options.MaxIdentifiers && unowned.Count > 0)
             {
-                foreach (var i in unowned) Drop(i, $"cap:identifiers={options.MaxIdentifiers}");
-                unowned = [];
+                // A new profile keeps its strongest identifiers up to the cap; an existing one gains none.
+                var room = survivor is null ? options.MaxIdentifiers : 0;
+                foreach (var i in unowned.Skip(room).ToList()) Drop(i, $"cap:identifiers={options.MaxIdentifiers}");
+                unowned = [.. unowned.Take(room)];
             }
 
             var plans = merged.Select(m =>

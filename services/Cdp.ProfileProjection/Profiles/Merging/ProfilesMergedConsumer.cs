@@ -10,10 +10,13 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// streams are written at the version read, so an event landing on either meanwhile makes this retry.
 public sealed class ProfilesMergedConsumer(IDocumentStore store, TimeProvider clock) : IConsumer<ProfilesMerged>
 {
-    public async Task Consume(ConsumeContext<ProfilesMerged> context)
+    private static readonly Polly.ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
+
+    public Task Consume(ConsumeContext<ProfilesMerged> context) =>
+        RaceRetry.ExecuteAsync(async ct => await MergeOnceAsync(context.Message, ct), context.CancellationToken).AsTask();
+
+    private async Task MergeOnceAsync(ProfilesMerged merge, CancellationToken ct)
     {
-        var merge = context.Message;
-        var ct = context.CancellationToken;
         await using var session = store.LightweightSession();
         var marker = $"merge:{merge.MergedId}:{merge.SurvivorId}";
         if (await session.WasProcessedAsync(marker, ct)) return;

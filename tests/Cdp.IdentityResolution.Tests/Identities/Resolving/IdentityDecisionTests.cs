@@ -163,4 +163,16 @@ public class IdentityDecisionTests
         Assert.Empty(decision.Added);
         Assert.Equal("cap:identifiers=2", Assert.Single(decision.Dropped).Rule);
     }
+
+    [Fact]
+    public void Given_a_new_person_with_more_identifiers_than_the_cap_when_resolved_then_the_strongest_are_kept()
+    {
+        var options = new IdentityOptions { MaxIdentifiers = 2 };
+
+        var decision = Decide([Id("user_id", "ann"), Id("email", "a@example.com"), Id("device_id", "d1")], [], options: options);
+
+        Assert.True(decision.IsNewProfile);
+        Assert.Equal([Id("user_id", "ann"), Id("email", "a@example.com")], decision.Added);
+        Assert.Equal("cap:identifiers=2", Assert.Single(decision.Dropped).Rule);
+    }
 }
