@@ -54,6 +54,8 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
         if (pending.Count == 0) return;
         var now = clock.GetUtcNow();
 
+        // Counted once the transaction commits, so a retried batch does not count twice.
+        var unresolvable = new List<string>();
         var extracted = pending.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
         var graph = await Graph.LoadAsync(session, extracted.SelectMany(x => x.ids.Identifiers), ct);
         var streams = new Dictionary<string, PendingStream>();
@@ -69,7 +71,7 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
             {
                 var action = session.Events.Append($"unresolvable-{now:yyyy-MM-dd}", new EventUnresolvable(collected.MessageId, collected, blocked, now));
                 if (item.TraceParent is not null) action.Events[^1].SetHeader(EventTrace.HeaderName, item.TraceParent);
-                Unresolvable.Add(1, new TagList { { "source", collected.SourceId } });
+                unresolvable.Add(collected.SourceId);
                 continue;
             }
 
@@ -129,5 +131,6 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
             }
         }
         await session.SaveChangesAsync(ct);
+        foreach (var source in unresolvable) Unresolvable.Add(1, new TagList { { "source", source } });
     }
 }
