@@ -30,8 +30,8 @@ public static class CollectorBenchmark
 
     private static async Task<int> RunAsync(int clients, int batchSize, int seconds, int warmupSeconds, CancellationToken ct)
     {
-        await using var platform = await AnsiConsole.Status().StartAsync("starting the Collector", _ =>
-            Platform.StartAsync("bench", only: ["Collector"], settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
+        await using var target = await ServiceUnderLoad.StartAsync("Collector", "bench");
+        var platform = target.Platform;
         var (connection, drained) = await DrainEventCollectedAsync(platform.Environment.RabbitMq);
         await using var _ = connection;
 

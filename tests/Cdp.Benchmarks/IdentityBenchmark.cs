@@ -53,15 +53,11 @@ public static class IdentityBenchmark
 
     private static async Task<int> RunAsync(int count, int customers, int seed, CancellationToken ct)
     {
-        await using var platform = await AnsiConsole.Status().StartAsync("starting IdentityResolution", _ =>
-            Platform.StartAsync("benchid", only: ["IdentityResolution"], settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
+        await using var target = await ServiceUnderLoad.StartAsync("IdentityResolution", "benchid");
+        var platform = target.Platform;
         await using var resolved = await BusProbe.StartAsync(platform.Environment.RabbitMq, "Cdp.Contracts.Identity:EventResolved");
 
-        var services = new ServiceCollection();
-        services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => cfg.Host(platform.Environment.RabbitMq)));
-        await using var provider = services.BuildServiceProvider();
-        var bus = provider.GetRequiredService<IBusControl>();
-        await bus.StartAsync(ct);
+        var bus = await target.StartBusAsync(ct);
         var workload = Workload(count, customers, seed);
 
         var clock = Stopwatch.StartNew();
@@ -83,7 +79,6 @@ public static class IdentityBenchmark
             resolving.Value = workload.Count;
         });
         var seconds = clock.Elapsed.TotalSeconds;
-        await bus.StopAsync(ct);
         using var http = platform.Client("IdentityResolution");
         var metrics = await http.GetStringAsync("/metrics", ct);
         var lostRaces = metrics.Split('\n').Where(l => l.StartsWith("cdp_identity_lost_races") && !l.StartsWith("# ")).Select(l => l.Split(' ')[^1]).FirstOrDefault() ?? "0";

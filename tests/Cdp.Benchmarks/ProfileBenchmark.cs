@@ -30,13 +30,9 @@ public static class ProfileBenchmark
 
     private static async Task<int> RunAsync(int count, int profileCount, CancellationToken ct)
     {
-        await using var platform = await AnsiConsole.Status().StartAsync("starting ProfileProjection", _ =>
-            Platform.StartAsync("benchprof", only: ["ProfileProjection"], settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
-        var services = new ServiceCollection();
-        services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) => cfg.Host(platform.Environment.RabbitMq)));
-        await using var provider = services.BuildServiceProvider();
-        var bus = provider.GetRequiredService<IBusControl>();
-        await bus.StartAsync(ct);
+        await using var target = await ServiceUnderLoad.StartAsync("ProfileProjection", "benchprof");
+        var platform = target.Platform;
+        var bus = await target.StartBusAsync(ct);
         await using var db = NpgsqlDataSource.Create(platform.Environment.Postgres);
 
         var random = new Random(7);
@@ -71,7 +67,6 @@ public static class ProfileBenchmark
             }
         });
         var seconds = clock.Elapsed.TotalSeconds;
-        await bus.StopAsync(ct);
 
         await using var latency = db.CreateCommand("""
             select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from (timestamp - coalesce(data->'Provenance'->>'ReceivedAt', data->'provenance'->>'receivedAt')::timestamptz)))

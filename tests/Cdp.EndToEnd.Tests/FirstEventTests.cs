@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Cdp.Testing;
 
@@ -17,24 +16,10 @@ public sealed class FirstEventTests : IAsyncLifetime
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private Task<HttpResponseMessage> TrackAsync(string messageId, string userId, string traceParent) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/track")
-        {
-            Content = new StringContent($$$"""{"messageId":"{{{messageId}}}","userId":"{{{userId}}}","event":"Signed Up","properties":{"plan":"pro"}}""", Encoding.UTF8, "application/json"),
-            Headers = { { "traceparent", traceParent } },
-        });
+        _platform.CollectAsync("/v1/track",
+            $$$"""{"messageId":"{{{messageId}}}","userId":"{{{userId}}}","event":"Signed Up","properties":{"plan":"pro"}}""", traceParent);
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
-    {
-        using var client = _platform.Client("Collector", basicUser: "dev-write-key");
-        return await client.SendAsync(request);
-    }
-
-    private async Task<JsonElement?> ProfileByUserIdAsync(string userId)
-    {
-        using var client = _platform.Client("ProfileProjection", bearer: "dev-read-token");
-        var response = await client.GetAsync($"/v1/profiles?identifier=user_id:{userId}");
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-    }
+    private Task<JsonElement?> ProfileByUserIdAsync(string userId) => _platform.ProfileAsync($"user_id:{userId}");
 
     [Fact]
     public async Task Given_a_track_call_when_accepted_then_the_profile_appears_over_http_and_activation_records_it_in_one_trace()

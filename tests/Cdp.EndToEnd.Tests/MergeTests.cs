@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Cdp.Testing;
 
@@ -15,19 +13,10 @@ public sealed class MergeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 
-    private async Task SendAsync(string path, string json)
-    {
-        using var client = _platform.Client("Collector", basicUser: "dev-write-key");
-        var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private async Task SendAsync(string path, string json) =>
+        Assert.Equal(HttpStatusCode.OK, (await _platform.CollectAsync(path, json)).StatusCode);
 
-    private async Task<JsonElement?> ProfileAsync(string identifier)
-    {
-        using var client = _platform.Client("ProfileProjection", bearer: "dev-read-token");
-        var response = await client.GetAsync($"/v1/profiles?identifier={Uri.EscapeDataString(identifier)}");
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-    }
+    private Task<JsonElement?> ProfileAsync(string identifier) => _platform.ProfileAsync(identifier);
 
     [Fact]
     public async Task Given_two_anonymous_profiles_when_an_event_links_them_then_one_profile_holds_both_with_every_event()

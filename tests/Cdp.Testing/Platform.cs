@@ -52,6 +52,23 @@ public sealed class Platform : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Posts a Tracking API call to the Collector with the development write key.</summary>
+    public async Task<HttpResponseMessage> CollectAsync(string path, string json, string? traceParent = null)
+    {
+        using var client = Client("Collector", basicUser: "dev-write-key");
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        if (traceParent is not null) request.Headers.Add("traceparent", traceParent);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>The profile holding <paramref name="identifier"/> (TYPE:VALUE) over the profile API, or null while there is none.</summary>
+    public async Task<System.Text.Json.JsonElement?> ProfileAsync(string identifier)
+    {
+        using var client = Client("ProfileProjection", bearer: "dev-read-token");
+        var response = await client.GetAsync($"/v1/profiles?identifier={Uri.EscapeDataString(identifier)}");
+        return response.IsSuccessStatusCode ? await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content) : null;
+    }
+
     public string LogOf(string service) => _processes.Single(p => p.Name == service).Log.ToString();
 
     private void Start(string service, IDictionary<string, string>? settings)

@@ -5,17 +5,22 @@ namespace Cdp.ProfileProjection.Profiles;
 /// Follows merge pointers to the profile that is current.
 public static class CanonicalProfiles
 {
-    public static async Task<string> ResolveAsync(IQuerySession session, string profileId, CancellationToken ct)
+    /// The current profile's id, and its document if it has one (a survivor may exist only as an id so far).
+    public static async Task<(string Id, CustomerProfile? Profile)> FollowAsync(IQuerySession session, string profileId, CancellationToken ct)
     {
+        CustomerProfile? profile = null;
         for (var hop = 0; hop < 10; hop++)
         {
-            var profile = await session.LoadAsync<CustomerProfile>(profileId, ct);
-            if (profile?.MergedInto is null) return profileId;
+            profile = await session.LoadAsync<CustomerProfile>(profileId, ct);
+            if (profile?.MergedInto is null) return (profileId, profile);
             profileId = profile.MergedInto;
         }
-        return profileId;
+        return (profileId, profile);
     }
 
+    public static async Task<string> ResolveAsync(IQuerySession session, string profileId, CancellationToken ct) =>
+        (await FollowAsync(session, profileId, ct)).Id;
+
     public static async Task<CustomerProfile?> LoadAsync(IQuerySession session, string profileId, CancellationToken ct) =>
-        await session.LoadAsync<CustomerProfile>(await ResolveAsync(session, profileId, ct), ct);
+        (await FollowAsync(session, profileId, ct)).Profile;
 }

@@ -31,7 +31,7 @@ public static class IdentityGraph
     {
         var profile = await session.LoadAsync<IdentityProfile>(id, ct);
         if (profile is null) return null;
-        var canonical = await CanonicalAsync(session, id, ct);
+        var canonical = profile.MergedInto is null ? profile : await CanonicalAsync(session, profile.MergedInto, ct);
         var events = await EvidenceAsync(session, [id], ct);
         return new
         {

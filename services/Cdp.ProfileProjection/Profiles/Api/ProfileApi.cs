@@ -51,16 +51,16 @@ public static class ProfileApi
                 before = c;
             }
             if (limit is < 1 or > 1000) return BadRequest("Query parameter 'limit' must be between 1 and 1000.");
-            var canonical = await CanonicalProfiles.ResolveAsync(session, id, ct);
-            if (await session.LoadAsync<CustomerProfile>(canonical, ct) is null) return NotFound($"No profile has id '{id}'.");
+            var (canonical, profile) = await CanonicalProfiles.FollowAsync(session, id, ct);
+            if (profile is null) return NotFound($"No profile has id '{id}'.");
             var streams = await ProfileHistory.StreamsAsync(session, canonical, ct);
             return Results.Ok(await ProfileHistory.TimelineAsync(session, streams, types, @event, before, limit ?? 50, ct));
         });
 
         profiles.MapGet("/{id}/traits/{key}/history", async (string id, string key, IQuerySession session, CancellationToken ct) =>
         {
-            var canonical = await CanonicalProfiles.ResolveAsync(session, id, ct);
-            if (await session.LoadAsync<CustomerProfile>(canonical, ct) is not { } profile) return NotFound($"No profile has id '{id}'.");
+            var (canonical, found) = await CanonicalProfiles.FollowAsync(session, id, ct);
+            if (found is not { } profile) return NotFound($"No profile has id '{id}'.");
             var streams = await ProfileHistory.StreamsAsync(session, canonical, ct);
             var history = await ProfileHistory.TraitHistoryAsync(session, streams, key, ct);
             return history.Count == 0
