@@ -1,6 +1,14 @@
+using Cdp.Activation.Audiences.Definitions;
+using Cdp.Activation.Audiences.Sweeps;
+using Cdp.Activation.Delivery;
+using Cdp.Activation.Delivery.Subscriptions;
+using Cdp.Activation.Delivery.Webhooks;
+using Cdp.Activation.Memberships;
 using Cdp.Activation.Profiles;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
+using JasperFx.Events.Projections;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.Activation;
 
@@ -8,14 +16,51 @@ public static class ActivationRegistration
 {
     public static WebApplicationBuilder AddActivation(this WebApplicationBuilder builder)
     {
-        builder.AddCdpMessaging("activation", x => x.AddConsumer<ProfileChangedConsumer>(typeof(ProfileChangedConsumerDefinition)));
-        builder.AddCdpMarten("activation", options => options.Schema.For<ProfileState>());
+        builder.Services.Configure<ActivationOptions>(builder.Configuration.GetSection("Cdp:Activation"));
+        builder.Services.AddSingleton<MembershipRecording>();
+        builder.Services.AddSingleton<AudienceChangeExchange>();
+        builder.Services.AddSingleton<WebhookDestinations>();
+        builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddHostedService<AudienceSweeper>();
+        builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                ConnectCallback = services.GetRequiredService<WebhookDestinations>().ConnectAsync,
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+
+        builder.AddCdpMessaging("activation", x =>
+        {
+            x.AddConsumer<ProfileChangedConsumer>(typeof(ProfileChangedConsumerDefinition));
+            x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
+        });
+        builder.AddCdpMarten("activation", options =>
+            {
+                options.Schema.For<ProfileState>();
+                options.Schema.For<AudienceMember>().Index(m => m.AudienceKey).Index(m => m.ProfileId);
+                options.Schema.For<AudienceSubscription>().Index(s => s.AudienceKey);
+                options.Schema.For<DeadLetteredDelivery>().Index(d => d.SubscriptionId).Index(d => d.ProfileId);
+                options.Schema.For<AudienceBackfill>();
+                options.Projections.Add(new AudienceProjection(), ProjectionLifecycle.Inline);
+                options.Projections.Add(new ProfileMembershipsProjection(), ProjectionLifecycle.Inline);
+                options.Projections.Add(new AudienceMemberProjection(), ProjectionLifecycle.Inline);
+                options.Events.AddEventType<AudienceDefined>();
+                options.Events.AddEventType<AudienceRuleChanged>();
+                options.Events.AddEventType<AudienceDeleted>();
+                options.Events.AddEventType<AudienceEntered>();
+                options.Events.AddEventType<AudienceExited>();
+            })
+            .AddSubscriptionWithServices<AudienceChangePublisher>(ServiceLifetime.Singleton, o => o.Name = "audience-change-publisher");
         return builder;
     }
 
     public static WebApplication MapActivation(this WebApplication app)
     {
         app.MapProfileStateApi();
+        app.MapAudienceApi();
+        app.MapMembersApi();
+        app.MapSubscriptionApi();
         return app;
     }
 }

@@ -1,29 +1,14 @@
+using Cdp.Activation.Memberships;
 using Cdp.Contracts.Profiles;
-using Cdp.ServiceDefaults.Persistence;
-using Cdp.ServiceDefaults.Telemetry;
-using Marten;
 using MassTransit;
 
 namespace Cdp.Activation.Profiles;
 
-/// Keeps the local copy of each profile's latest snapshot. Versions only move forward, so a
-/// redelivered or late, older ProfileChanged changes nothing.
-public sealed class ProfileChangedConsumer(IDocumentStore store, TimeProvider clock) : IConsumer<ProfileChanged>
+/// Consume a batch of profile changes: keep each profile's newest snapshot and decide its audience
+/// memberships in one transaction (MembershipRecording); AudienceChangePublisher delivers the changes.
+/// Versions only move forward, so a redelivered or late, older ProfileChanged changes nothing.
+public sealed class ProfileChangedConsumer(MembershipRecording recording) : IConsumer<Batch<ProfileChanged>>
 {
-    public async Task Consume(ConsumeContext<ProfileChanged> context)
-    {
-        var changed = context.Message;
-        var ct = context.CancellationToken;
-        await using var session = store.LightweightSession();
-        var current = await session.LoadAsync<ProfileState>(changed.ProfileId, ct);
-        if (current is not null && current.Version >= changed.Version)
-        {
-            CdpMetrics.DuplicatesSkipped.Add(1, new KeyValuePair<string, object?>("consumer", nameof(ProfileChangedConsumer)));
-            return;
-        }
-        var now = clock.GetUtcNow();
-        session.Store(new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now));
-        await session.SaveChangesAsync(ct);
-        CdpMetrics.EndToEndLatency.Record((now - changed.ReceivedAt).TotalSeconds, new KeyValuePair<string, object?>("stage", "activation"));
-    }
+    public Task Consume(ConsumeContext<Batch<ProfileChanged>> context) =>
+        recording.RecordAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken);
 }

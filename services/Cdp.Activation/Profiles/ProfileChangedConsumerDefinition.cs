@@ -4,16 +4,19 @@ namespace Cdp.Activation.Profiles;
 
 public sealed class ProfileChangedConsumerDefinition : ConsumerDefinition<ProfileChangedConsumer>
 {
+    private const int BatchSize = 100;
+
     public ProfileChangedConsumerDefinition()
     {
-        ConcurrentMessageLimit = 32;
+        ConcurrentMessageLimit = BatchSize * 2;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<ProfileChangedConsumer> consumer,
         IRegistrationContext context)
     {
-        endpoint.PrefetchCount = 64;
-        // One profile's snapshots are compared and stored one at a time in this process.
-        consumer.Message<Cdp.Contracts.Profiles.ProfileChanged>(m => m.UsePartitioner(32, c => c.Message.ProfileId));
+        endpoint.PrefetchCount = BatchSize * 4;
+        // A short time limit keeps latency low at light load; two batches in flight overlap database round trips.
+        // Batches touching one profile are serialized by MembershipRecording's locks.
+        consumer.Options<BatchOptions>(o => o.SetMessageLimit(BatchSize).SetTimeLimit(TimeSpan.FromMilliseconds(5)).SetConcurrencyLimit(2));
     }
 }

@@ -1,0 +1,91 @@
+using Cdp.Activation.Audiences.Definitions;
+using Cdp.Activation.Delivery.Subscriptions;
+using Cdp.Activation.Delivery.Webhooks;
+using Cdp.Contracts.Activation;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+using Polly;
+using Polly.Retry;
+
+namespace Cdp.Activation.Delivery;
+
+/// Marten as the outbox for audience changes: every entered/exited event goes to the topic exchange
+/// (routing key audience.change), to Segment-format queue subscriptions, and to the webhook queue.
+/// The daemon commits progress only after this returns, so delivery is at least once, in order per profile.
+public sealed class AudienceChangePublisher(AudienceChangeExchange exchange, IBus bus, ILogger<AudienceChangePublisher> logger) : SubscriptionBase
+{
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException || e is TimeoutException),
+            OnRetry = a =>
+            {
+                logger.LogWarning(a.Outcome.Exception, "Delivering audience changes failed (attempt {Attempt}); retrying", a.AttemptNumber + 1);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        var changes = page.Events
+            .Select(e => (Event: e, Change: AudienceChangeBodies.Change(e.Id, e.Data)))
+            .Where(c => c.Change is not null)
+            .ToList();
+        if (changes.Count == 0) return NullChangeListener.Instance;
+
+        var subscriptions = (await operations.Query<AudienceSubscription>().ToListAsync(cancellationToken)).ToLookup(s => s.AudienceKey);
+        var names = (await operations.Query<Audience>().ToListAsync(cancellationToken)).ToDictionary(a => a.Key, a => a.Name);
+        var messages = new List<AudienceChangeExchange.Outgoing>(changes.Count);
+        var webhooks = new List<WebhookDeliveryRequested>();
+        foreach (var (e, change) in changes)
+        {
+            messages.Add(new(AudienceMembershipChanged.Exchange, change!.RoutingKey, change.Id, AudienceChangeBodies.For(SubscriptionFormats.Json, change, ""),
+                SubscriptionFormats.Json));
+            foreach (var s in subscriptions[change.AudienceKey])
+            {
+                var name = names.GetValueOrDefault(change.AudienceKey, change.AudienceKey);
+                if (s.Kind == SubscriptionKinds.Webhook)
+                {
+                    var body = System.Text.Encoding.UTF8.GetString(AudienceChangeBodies.For(s.Format, change, name));
+                    webhooks.Add(new WebhookDeliveryRequested(AudienceChangeBodies.DeliveryId(change.Id, s.Id), s.Id, change.ProfileId,
+                        change.AudienceKey, e.Sequence, change.Id, body));
+                }
+                else if (s.Format != SubscriptionFormats.Json)
+                {
+                    // JSON queue subscriptions are bound to the exchange; the Segment formats go straight to their queue.
+                    messages.Add(new("", s.Queue!, change.Id, AudienceChangeBodies.For(s.Format, change, name), s.Format));
+                }
+            }
+        }
+
+        await _retry.ExecuteAsync(async ct =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(ConfirmTimeout);
+            try
+            {
+                await Task.WhenAll(
+                    exchange.PublishAsync(messages, timeout.Token),
+                    Task.WhenAll(webhooks.Select(w => bus.Publish(w, c => c.MessageId = w.DeliveryId, timeout.Token))));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"RabbitMQ did not confirm {messages.Count + webhooks.Count} audience deliveries within {ConfirmTimeout.TotalSeconds} s");
+            }
+        }, cancellationToken);
+        return NullChangeListener.Instance;
+    }
+}

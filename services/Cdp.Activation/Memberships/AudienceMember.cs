@@ -1,0 +1,36 @@
+using JasperFx.Events;
+using Marten.Events.Projections;
+
+namespace Cdp.Activation.Memberships;
+
+/// One current member of one audience: what the size, member list and CSV export read.
+public sealed class AudienceMember
+{
+    public string Id { get; set; } = "";
+    public string AudienceKey { get; set; } = "";
+    public string ProfileId { get; set; } = "";
+    public DateTimeOffset Since { get; set; }
+    public long ProfileVersion { get; set; }
+
+    public static string IdOf(string audienceKey, string profileId) => $"{audienceKey}/{profileId}";
+}
+
+/// Entering creates the member document, exiting deletes it.
+public sealed partial class AudienceMemberProjection : MultiStreamProjection<AudienceMember, string>
+{
+    public AudienceMemberProjection()
+    {
+        Identity<AudienceEntered>(e => AudienceMember.IdOf(e.AudienceKey, e.ProfileId));
+        Identity<AudienceExited>(e => AudienceMember.IdOf(e.AudienceKey, e.ProfileId));
+    }
+
+    public override AudienceMember? Evolve(AudienceMember? snapshot, string id, IEvent e) => e.Data switch
+    {
+        AudienceEntered entered => new AudienceMember
+        {
+            Id = id, AudienceKey = entered.AudienceKey, ProfileId = entered.ProfileId, Since = entered.At, ProfileVersion = entered.ProfileVersion,
+        },
+        AudienceExited => null,
+        _ => snapshot,
+    };
+}

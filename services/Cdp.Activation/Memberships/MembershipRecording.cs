@@ -1,0 +1,95 @@
+using Cdp.Activation.Audiences.Definitions;
+using Cdp.Activation.Profiles;
+using Cdp.Contracts.Profiles;
+using Cdp.ServiceDefaults.Persistence;
+using Cdp.ServiceDefaults.Telemetry;
+using Marten;
+using Polly;
+
+namespace Cdp.Activation.Memberships;
+
+/// Decides and appends membership changes: for a batch of profile changes (every audience) and for a
+/// page of a sweep (some audiences over every profile). Both lock the profiles they touch for the
+/// length of their transaction, so a sweep and a live change never decide on different snapshots of
+/// one profile, whichever instance runs them.
+public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock)
+{
+    private readonly ResiliencePipeline _retry = LostRace.RetryPipeline();
+
+    public Task RecordAsync(IReadOnlyList<ProfileChanged> batch, CancellationToken ct) => _retry.ExecuteAsync(async token =>
+    {
+        // Only each profile's newest change matters; older or repeated versions change nothing.
+        var latest = batch.GroupBy(m => m.ProfileId).Select(g => g.MaxBy(m => m.Version)!).ToList();
+        await using var session = store.LightweightSession();
+        session.StampTrace();
+        await LockAsync(session, latest.Select(m => m.ProfileId), token);
+        var stored = (await session.LoadManyAsync<ProfileState>(token, latest.Select(m => m.ProfileId))).ToDictionary(s => s.Id);
+        var fresh = latest.Where(m => !stored.TryGetValue(m.ProfileId, out var s) || s.Version < m.Version).ToList();
+        if (fresh.Count < batch.Count)
+        {
+            CdpMetrics.DuplicatesSkipped.Add(batch.Count - fresh.Count, new KeyValuePair<string, object?>("consumer", "ProfileChangedConsumer"));
+        }
+        if (fresh.Count == 0) return;
+
+        var audiences = await session.Query<Audience>().ToListAsync(token);
+        var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, fresh.Select(m => m.ProfileId))).ToDictionary(m => m.Id);
+        var now = clock.GetUtcNow();
+        foreach (var changed in fresh)
+        {
+            var state = new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now, changed.MergedInto);
+            session.Store(state);
+            memberships.TryGetValue(changed.ProfileId, out var current);
+            Append(session, state.Id, current, MembershipDecision.Decide(state, current, audiences, now, MembershipReasons.ProfileChanged, changed.MessageId));
+        }
+        await session.SaveChangesAsync(token);
+        foreach (var changed in fresh)
+        {
+            CdpMetrics.EndToEndLatency.Record((now - changed.ReceivedAt).TotalSeconds, new KeyValuePair<string, object?>("stage", "activation"));
+        }
+    }, ct).AsTask();
+
+    /// Evaluates <paramref name="audiences"/> for the profiles after <paramref name="after"/> (by id), one page;
+    /// <paramref name="inTransaction"/> adds the caller's own writes (progress) to the same commit.
+    /// Returns the last profile id of the page and how many profiles it held, or null at the end.
+    public Task<(string Last, int Count, int Changes)?> SweepPageAsync(IReadOnlyList<Audience> audiences, string? after, int pageSize, string reason,
+        Action<IDocumentSession, string, int>? inTransaction, CancellationToken ct) => _retry.ExecuteAsync<(string, int, int)?>(async token =>
+    {
+        await using var session = store.LightweightSession();
+        var ids = await session.QueryAsync<string>(
+            "select id from mt_doc_profilestate where id > ? order by id limit ?".Replace("mt_doc_", $"{store.Options.DatabaseSchemaName}.mt_doc_"),
+            token, after ?? "", pageSize);
+        if (ids.Count == 0) return null;
+        await LockAsync(session, ids, token);
+        var states = await session.LoadManyAsync<ProfileState>(token, ids);
+        var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, ids)).ToDictionary(m => m.Id);
+        var now = clock.GetUtcNow();
+        var changes = 0;
+        foreach (var state in states)
+        {
+            memberships.TryGetValue(state.Id, out var current);
+            var events = MembershipDecision.Decide(state, current, audiences, now, reason, null);
+            changes += events.Count;
+            Append(session, state.Id, current, events);
+        }
+        inTransaction?.Invoke(session, ids[^1], ids.Count);
+        await session.SaveChangesAsync(token);
+        return (ids[^1], ids.Count, changes);
+    }, ct).AsTask();
+
+    private static void Append(IDocumentSession session, string profileId, ProfileMemberships? current, List<object> events)
+    {
+        if (events.Count == 0) return;
+        if (current is null) session.Events.StartStream(profileId, events);
+        else session.Events.Append(profileId, current.Version + events.Count, events);
+    }
+
+    /// Transaction-scoped advisory locks, taken in one order everywhere so two writers never deadlock.
+    private static async Task LockAsync(IDocumentSession session, IEnumerable<string> profileIds, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        var ids = profileIds.Distinct().ToArray();
+        await session.QueryAsync<long>(
+            "select count(*) from (select pg_advisory_xact_lock(hashtextextended(id, 7219)) from (select unnest(?) as id order by 1) sorted) locked",
+            ct, [ids]);
+    }
+}

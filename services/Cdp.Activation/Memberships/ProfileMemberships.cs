@@ -1,0 +1,40 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+
+namespace Cdp.Activation.Memberships;
+
+/// The audiences a profile is in now: one entry per audience, so it is bounded by the number of audiences.
+/// Its history is the stream itself.
+public sealed class ProfileMemberships
+{
+    public string Id { get; set; } = "";
+    public long Version { get; set; }
+    public Dictionary<string, Membership> Audiences { get; set; } = [];
+}
+
+public sealed record Membership(DateTimeOffset Since, long AudienceVersion, long ProfileVersion);
+
+public sealed partial class ProfileMembershipsProjection : SingleStreamProjection<ProfileMemberships, string>
+{
+    public ProfileMembershipsProjection()
+    {
+        IncludeType<AudienceEntered>();
+        IncludeType<AudienceExited>();
+    }
+
+    public override ProfileMemberships? Evolve(ProfileMemberships? snapshot, string id, IEvent e)
+    {
+        snapshot ??= new ProfileMemberships { Id = id };
+        switch (e.Data)
+        {
+            case AudienceEntered entered:
+                snapshot.Audiences[entered.AudienceKey] = new Membership(entered.At, entered.AudienceVersion, entered.ProfileVersion);
+                break;
+            case AudienceExited exited:
+                snapshot.Audiences.Remove(exited.AudienceKey);
+                break;
+        }
+        snapshot.Version = e.Version;
+        return snapshot;
+    }
+}
