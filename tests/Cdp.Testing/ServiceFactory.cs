@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 
 namespace Cdp.Testing;
 
 /// <summary>Hosts one service in the test process against an isolated database and virtual host.</summary>
-public sealed class ServiceFactory<TProgram>(IsolatedEnvironment environment, IDictionary<string, string?>? settings = null)
+public sealed class ServiceFactory<TProgram>(IsolatedEnvironment environment, IDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<TProgram> where TProgram : class
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -16,5 +19,6 @@ public sealed class ServiceFactory<TProgram>(IsolatedEnvironment environment, ID
         // UseSetting reaches the configuration Program.cs reads while it registers services.
         foreach (var (k, v) in all) builder.UseSetting(k, v);
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(all));
+        if (services is not null) builder.ConfigureTestServices(services);
     }
 }

@@ -8,7 +8,8 @@ namespace Cdp.Testing;
 /// One service hosted in the test process on its own database and virtual host, ready before the
 /// first test, optionally with a probe on the exchange it publishes to.
 /// </summary>
-public abstract class ServiceFixture<TProgram>(string purpose, string? probedExchange = null, IDictionary<string, string?>? settings = null)
+public abstract class ServiceFixture<TProgram>(string purpose, string? probedExchange = null, IDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null)
     : IAsyncLifetime where TProgram : class
 {
     public IsolatedEnvironment Environment { get; private set; } = null!;
@@ -22,7 +23,7 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
     public async Task InitializeAsync()
     {
         Environment = await IsolatedEnvironment.CreateAsync(purpose);
-        Factory = new ServiceFactory<TProgram>(Environment, settings);
+        Factory = new ServiceFactory<TProgram>(Environment, settings, services);
         if (probedExchange is not null) _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange);
         await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");

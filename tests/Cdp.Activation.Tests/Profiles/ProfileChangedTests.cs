@@ -8,8 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Activation.Tests.Profiles;
 
-public sealed class ActivationFixture() : ServiceFixture<Program>("activation");
-
 public class ProfileChangedTests(ActivationFixture fixture) : IClassFixture<ActivationFixture>
 {
     private static ProfileChanged Changed(string id, long version, string email) => new(id, version, Guid.NewGuid().ToString(), ["email"],

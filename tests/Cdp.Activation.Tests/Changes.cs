@@ -1,0 +1,50 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Cdp.Contracts.Profiles;
+using Cdp.Testing;
+using RabbitMQ.Client;
+
+namespace Cdp.Activation.Tests;
+
+/// What ProfileProjection would publish, and the calls every activation test makes.
+public static class Changes
+{
+    public static ProfileChanged Profile(string id, long version, string traitsJson, string? mergedInto = null,
+        Dictionary<string, IReadOnlyDictionary<string, int>>? daily = null, string? email = null) => new(
+        id, version, Guid.NewGuid().ToString(), [],
+        new ProfileSnapshot(
+            new Dictionary<string, IReadOnlyList<string>> { ["user_id"] = [$"user-{id}"], ["email"] = [email ?? $"{id}@example.com"] },
+            JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(traitsJson)!, version, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow,
+            DailyCounts: daily),
+        DateTimeOffset.UtcNow, mergedInto);
+
+    public static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    public static string NewProfileId() => $"p{Guid.NewGuid():N}";
+
+    public static async Task DefineAsync(this ActivationFixture fixture, string key, string ruleJson, string? includeTraits = null)
+    {
+        var response = await fixture.Admin.PostAsync("/v1/audiences", JsonContent.Create(JsonDocument.Parse(
+            $$"""{"key":"{{key}}","name":"Audience {{key}}","rule":{{ruleJson}},"includeTraits":{{includeTraits ?? "[]"}}}""").RootElement));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// Waits until the audience's backfill for its current version has completed.
+    public static async Task<JsonElement> BackfilledAsync(this ActivationFixture fixture, string key, long version = 1)
+    {
+        var json = await Eventually.GetAsync(async () =>
+        {
+            var text = await fixture.Admin.GetStringAsync($"/v1/audiences/{key}");
+            var backfill = JsonDocument.Parse(text).RootElement.GetProperty("backfill");
+            return backfill.GetProperty("status").GetString() == "completed" && backfill.GetProperty("audienceVersion").GetInt64() >= version ? text : null;
+        }, TimeSpan.FromSeconds(30), $"audience {key} version {version} to be backfilled");
+        return JsonDocument.Parse(json).RootElement.Clone();
+    }
+
+    /// A consumer's own queue bound to the audience-changes topic exchange.
+    public static Task<BusProbe> ProbeAsync(this ActivationFixture fixture, string bindingKey) =>
+        BusProbe.StartAsync(fixture.Environment.RabbitMq, Contracts.Activation.AudienceMembershipChanged.Exchange, ExchangeType.Topic, bindingKey);
+
+    public static async Task<JsonElement> MembershipsAsync(this ActivationFixture fixture, string profileId) =>
+        await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/activation/profiles/{profileId}/memberships");
+}
