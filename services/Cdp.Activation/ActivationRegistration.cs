@@ -8,7 +8,6 @@ using Cdp.Activation.Profiles;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
 using JasperFx.Events.Projections;
-using Microsoft.Extensions.Options;
 
 namespace Cdp.Activation;
 
@@ -16,7 +15,11 @@ public static class ActivationRegistration
 {
     public static WebApplicationBuilder AddActivation(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<ActivationOptions>(builder.Configuration.GetSection("Cdp:Activation"));
+        builder.Services.AddOptions<ActivationOptions>().Bind(builder.Configuration.GetSection("Cdp:Activation"))
+            .Validate(o => o.Webhooks.BreakDuration >= TimeSpan.FromMilliseconds(500), "Cdp:Activation:Webhooks:BreakDuration must be at least 00:00:00.500 (Polly's minimum).")
+            .Validate(o => o.Webhooks.MaxAttempts >= 1, "Cdp:Activation:Webhooks:MaxAttempts must be at least 1.")
+            .Validate(o => o.SweepPageSize is > 0 and <= 5000, "Cdp:Activation:SweepPageSize must be from 1 to 5000.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<MembershipRecording>();
         builder.Services.AddSingleton<AudienceChangeExchange>();
         builder.Services.AddSingleton<WebhookDestinations>();

@@ -24,9 +24,9 @@ public class ActivationFixture : ServiceFixture<Program>
         ["Cdp:Activation:ReevaluateEvery"] = "00:00:01",
         ["Cdp:Activation:BackfillSettle"] = "00:00:00.200",
         ["Cdp:Activation:SweepPageSize"] = "7",
-        ["Cdp:Activation:Webhooks:MaxAttempts"] = "4",
-        ["Cdp:Activation:Webhooks:FirstRetryDelay"] = "00:00:00.050",
-        ["Cdp:Activation:Webhooks:MaxRetryDelay"] = "00:00:00.200",
+        ["Cdp:Activation:Webhooks:MaxAttempts"] = "5",
+        ["Cdp:Activation:Webhooks:FirstRetryDelay"] = "00:00:00.100",
+        ["Cdp:Activation:Webhooks:MaxRetryDelay"] = "00:00:00.400",
         ["Cdp:Activation:Webhooks:BreakDuration"] = "00:00:00.500",
         ["Cdp:Activation:Webhooks:AllowedHosts:0"] = "localhost",
     };

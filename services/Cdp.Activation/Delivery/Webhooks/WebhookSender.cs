@@ -23,6 +23,7 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
     public async Task<Outcome> SendAsync(AudienceSubscription subscription, WebhookDeliveryRequested delivery, CancellationToken ct)
     {
         var attempts = 0;
+        string? lastFailure = null;
         var pipeline = _pipelines.GetOrAddPipeline<HttpResponseMessage>(subscription.Id, Build);
         try
         {
@@ -35,7 +36,17 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
                 };
                 request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(subscription.Secret ?? "", clock.GetUtcNow().ToUnixTimeSeconds(), delivery.Body));
                 request.Headers.Add("X-Cdp-Delivery-Id", delivery.ChangeId);
-                return await http.CreateClient(HttpClientName).SendAsync(request, token);
+                try
+                {
+                    var answer = await http.CreateClient(HttpClientName).SendAsync(request, token);
+                    if (!answer.IsSuccessStatusCode) lastFailure = $"{subscription.Url} answered HTTP {(int)answer.StatusCode}";
+                    return answer;
+                }
+                catch (HttpRequestException e)
+                {
+                    lastFailure = e.Message;
+                    throw;
+                }
             }, ct);
             return response.IsSuccessStatusCode
                 ? new(true, attempts, null)
@@ -44,7 +55,9 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return new(false, attempts, e.Message);
+            return new(false, attempts, e is BrokenCircuitException && lastFailure is not null
+                ? $"{lastFailure}; then the destination's circuit opened ({e.Message})"
+                : e.Message);
         }
     }
 

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Cdp.Activation.Delivery.Webhooks;
+using Cdp.Testing;
+
+namespace Cdp.Activation.Tests.Delivery;
+
+public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationFixture>
+{
+    private const string Secret = "0123456789abcdef-test-secret";
+
+    private async Task<string> SubscribeAsync(string key, string url, string format = "json")
+    {
+        var response = await fixture.Admin.PostAsync($"/v1/audiences/{key}/subscriptions", new StringContent(
+            $$"""{"type":"webhook","url":"{{url}}","secret":"{{Secret}}","format":"{{format}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Given_a_webhook_that_fails_twice_when_a_profile_enters_then_the_third_attempt_delivers_a_signed_body()
+    {
+        await using var listener = new WebhookListener { StatusFor = n => n <= 2 ? 500 : 200 };
+        var key = Changes.NewKey("hook");
+        await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
+        await fixture.BackfilledAsync(key);
+        var subscription = await SubscribeAsync(key, listener.Url);
+
+        var id = Changes.NewProfileId();
+        await fixture.PublishAsync(Changes.Profile(id, 1, """{"plan":"pro"}"""));
+        await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Any(r => r.Status == 200)), what: "a successful delivery");
+        await fixture.Environment.WaitForQuietQueuesAsync();
+
+        var requests = listener.Requests.ToList();
+        Assert.Equal([500, 500, 200], requests.Select(r => r.Status));
+        Assert.Single(requests.Select(r => r.Body).Distinct());
+        var delivered = requests[^1];
+        Assert.True(WebhookSignature.Verify(Secret, delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify("another-secret-entirely", delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify(Secret, delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow.AddMinutes(10), TimeSpan.FromMinutes(5)),
+            "an old signature is refused (replay)");
+        var body = JsonDocument.Parse(delivered.Body).RootElement;
+        Assert.Equal((id, "entered"), (body.GetProperty("profileId").GetString(), body.GetProperty("change").GetString()));
+        Assert.Equal(body.GetProperty("id").GetString(), delivered.DeliveryId);
+        var letters = await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/subscriptions/{subscription}/dead-letters");
+        Assert.Equal(0, letters.GetProperty("deadLetters").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Given_a_webhook_that_keeps_failing_when_changes_arrive_then_they_are_dead_lettered_in_order_and_a_redrive_delivers_them()
+    {
+        await using var listener = new WebhookListener { StatusFor = _ => 503 };
+        var key = Changes.NewKey("dead");
+        await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
+        await fixture.BackfilledAsync(key);
+        var subscription = await SubscribeAsync(key, listener.Url, "segment-track");
+        await using var probe = await fixture.ProbeAsync($"{key}.*");
+
+        var id = Changes.NewProfileId();
+        await fixture.PublishAsync(Changes.Profile(id, 1, """{"plan":"pro"}"""));
+        await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+        await fixture.PublishAsync(Changes.Profile(id, 2, """{"plan":"free"}"""));
+        await probe.WaitForAsync(d => d.RoutingKey == $"{key}.exited");
+
+        var letters = await Eventually.GetAsync(async () =>
+        {
+            var json = await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/subscriptions/{subscription}/dead-letters");
+            return json.GetProperty("deadLetters").GetArrayLength() == 2 ? json.GetProperty("deadLetters").EnumerateArray().ToList() : null;
+        }, what: "two dead letters");
+        Assert.Contains("503", letters[0].GetProperty("reason").GetString());
+        // Five attempts allowed; after four failures the destination's circuit opens, so the fifth is usually refused without a request.
+        var attempts = letters[0].GetProperty("attempts").GetInt32();
+        Assert.InRange(attempts, 4, 5);
+        Assert.Contains("order", letters[1].GetProperty("reason").GetString());
+        Assert.Equal(0, letters[1].GetProperty("attempts").GetInt32());
+        Assert.Equal(attempts, listener.Requests.Count);
+
+        listener.StatusFor = _ => 200;
+        var redrive = await fixture.Admin.PostAsync($"/v1/subscriptions/{subscription}/dead-letters/redrive", null);
+        Assert.Equal(HttpStatusCode.Accepted, redrive.StatusCode);
+        await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Count(r => r.Status == 200) == 2), what: "two redriven deliveries");
+        Assert.Equal(["Audience Entered", "Audience Exited"], listener.Requests.Where(r => r.Status == 200)
+            .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("event").GetString()));
+        await Eventually.TrueAsync(async () => (await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/subscriptions/{subscription}/dead-letters"))
+            .GetProperty("deadLetters").GetArrayLength() == 0, what: "an empty dead-letter store");
+    }
+}
