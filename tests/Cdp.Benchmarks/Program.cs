@@ -5,4 +5,5 @@ var root = new RootCommand("Cdp.Events benchmarks: harnesses that print figures.
 root.Subcommands.Add(CollectorBenchmark.Command());
 root.Subcommands.Add(IdentityBenchmark.Command());
 root.Subcommands.Add(ProfileBenchmark.Command());
+root.Subcommands.Add(ActivationBenchmark.Command());
 return await root.Parse(args).InvokeAsync();

@@ -73,6 +73,13 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>Messages in each queue of this virtual host (ready plus unacknowledged), from the management API.</summary>
+    public async Task<Dictionary<string, long>> QueueDepthsAsync()
+    {
+        var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages");
+        return queues!.ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

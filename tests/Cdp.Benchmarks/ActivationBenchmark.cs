@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Cdp.Testing;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Spectre.Console;
+
+namespace Cdp.Benchmarks;
+
+/// The whole pipeline at a fixed rate: identify calls to the Collector, each making a new person enter an
+/// audience, and a subscriber's queue bound to the audience-changes exchange. Reports the latency from the
+/// Collector's 200 to the change arriving on the subscriber's queue (p50, p95, p99).
+public static class ActivationBenchmark
+{
+    public static Command Command()
+    {
+        var rate = new Option<int>("--rate") { Description = "events per second sent to the Collector", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch") { Description = "events per /v1/batch request", DefaultValueFactory = _ => 20 };
+        var seconds = new Option<int>("--seconds") { Description = "measured duration", DefaultValueFactory = _ => 30 };
+        var warmup = new Option<int>("--warmup") { Description = "warm-up seconds, not measured", DefaultValueFactory = _ => 5 };
+        var command = new Command("activation",
+            "Latency from an event accepted by the Collector to the audience change on a subscriber's queue, at a fixed rate, all four services running.\n" +
+            "Example: ./cdp bench activation --rate 1000 --seconds 30")
+        {
+            rate, batch, seconds, warmup,
+        };
+        command.SetAction((r, ct) => RunAsync(r.GetValue(rate), r.GetValue(batch), r.GetValue(seconds), r.GetValue(warmup), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int rate, int batchSize, int seconds, int warmupSeconds, CancellationToken ct)
+    {
+        await using var platform = await AnsiConsole.Status().StartAsync("starting the four services", _ =>
+            Platform.StartAsync("bench", settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
+        using var admin = platform.Client("Activation", bearer: "dev-admin-token");
+        (await admin.PostAsJsonAsync("/v1/audiences", JsonDocument.Parse("""
+            {"key":"bench-pro","name":"Pro plan","rule":{"trait":"plan","op":"eq","value":"pro"},"includeTraits":["plan"]}
+            """).RootElement, ct)).EnsureSuccessStatusCode();
+
+        var accepted = new ConcurrentDictionary<string, long>();
+        var latencies = new Latencies();
+        long delivered = 0, measuredDelivered = 0;
+        var measuring = false;
+        await using var subscriber = await SubscribeAsync(platform.Environment.RabbitMq, body =>
+        {
+            var arrived = Stopwatch.GetTimestamp();
+            using var json = JsonDocument.Parse(body);
+            Interlocked.Increment(ref delivered);
+            if (json.RootElement.GetProperty("messageId").GetString() is { } id && accepted.TryRemove(id, out var at) && at > 0)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(at, arrived).TotalMilliseconds);
+                Interlocked.Increment(ref measuredDelivered);
+            }
+        });
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = platform.Urls["Collector"] };
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("dev-write-key:")));
+        long sent = 0, failed = 0, measuredAccepted = 0;
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var interval = TimeSpan.FromSeconds((double)batchSize / rate);
+        var total = warmupSeconds + seconds;
+        var clock = Stopwatch.StartNew();
+        var sendSeconds = 0.0;
+        var requests = new List<Task>();
+        using var queues = new QueueDepths(platform.Environment);
+
+        async Task SendAsync(int n)
+        {
+            var ids = Enumerable.Range(0, batchSize).Select(i => $"{run}-{n}-{i}").ToList();
+            var body = new StringBuilder("{\"batch\":[");
+            foreach (var id in ids)
+            {
+                if (body.Length > 10) body.Append(',');
+                body.Append($$$"""{"type":"identify","messageId":"{{{id}}}","userId":"user-{{{id}}}","traits":{"plan":"pro","email":"{{{id}}}@example.com"}}""");
+            }
+            body.Append("]}");
+            var measured = Volatile.Read(ref measuring);
+            if (measured) foreach (var id in ids) accepted[id] = 0;
+            using var response = await http.PostAsync("/v1/batch", new StringContent(body.ToString(), Encoding.UTF8, "application/json"), ct);
+            var now = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref sent, batchSize);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Interlocked.Add(ref failed, batchSize);
+                foreach (var id in ids) accepted.TryRemove(id, out _);
+                return;
+            }
+            if (!measured) return;
+            Interlocked.Add(ref measuredAccepted, batchSize);
+            // Acceptance is the Collector's 200; a change that arrived even earlier counts as zero.
+            foreach (var id in ids) accepted.TryUpdate(id, now, 0);
+        }
+
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"{rate} events/s for {warmupSeconds} s warm-up + {seconds} s", maxValue: total);
+            var n = 0;
+            while (clock.Elapsed.TotalSeconds < total && !ct.IsCancellationRequested)
+            {
+                if (!measuring && clock.Elapsed.TotalSeconds >= warmupSeconds) Volatile.Write(ref measuring, true);
+                requests.Add(SendAsync(n++));
+                var next = interval * n - clock.Elapsed;
+                if (next > TimeSpan.Zero) await Task.Delay(next, ct);
+                task.Value = Math.Min(total, clock.Elapsed.TotalSeconds);
+                task.Description = $"{rate} events/s: sent {Interlocked.Read(ref sent):N0}, changes delivered {Interlocked.Read(ref delivered):N0}; {await queues.DescribeAsync()}";
+            }
+            await Task.WhenAll(requests);
+            sendSeconds = clock.Elapsed.TotalSeconds;
+            // Let the pipeline finish what it was given.
+            var drainUntil = DateTime.UtcNow.AddSeconds(60);
+            while (accepted.Values.Any(v => v > 0) && DateTime.UtcNow < drainUntil) await Task.Delay(200, ct);
+        });
+
+        var missing = accepted.Count(a => a.Value > 0);
+        var table = new Table().AddColumns("figure", "value");
+        table.AddRow("target rate", $"{rate:N0} events/s ({batchSize} a request)");
+        table.AddRow("achieved send rate", $"{Interlocked.Read(ref sent) / sendSeconds:N0} events/s");
+        table.AddRow("accepted in the measured window", measuredAccepted.ToString("N0"));
+        table.AddRow("audience changes received (measured)", measuredDelivered.ToString("N0"));
+        table.AddRow("not delivered within 60 s after the run", missing.ToString("N0"));
+        table.AddRow("failed (non-200) events", failed.ToString("N0"));
+        table.AddRow("accepted → on subscriber queue p50 / p95 / p99 (ms)",
+            $"{latencies.Percentile(50):N0} / {latencies.Percentile(95):N0} / {latencies.Percentile(99):N0}");
+        table.AddRow("max (ms)", $"{latencies.Percentile(100):N0}");
+        AnsiConsole.Write(table);
+        return failed == 0 && missing == 0 ? 0 : 1;
+    }
+
+    private static async Task<IAsyncDisposable> SubscribeAsync(Uri rabbitMq, Action<ReadOnlyMemory<byte>> onChange)
+    {
+        var connection = await new ConnectionFactory { Uri = rabbitMq }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("cdp.audience-changes", ExchangeType.Topic, durable: true);
+        await channel.QueueDeclareAsync("bench-subscriber", durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await channel.QueueBindAsync("bench-subscriber", "cdp.audience-changes", "bench-pro.entered");
+        await channel.BasicQosAsync(0, 500, false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, d) =>
+        {
+            onChange(d.Body);
+            await channel.BasicAckAsync(d.DeliveryTag, multiple: false);
+        };
+        await channel.BasicConsumeAsync("bench-subscriber", autoAck: false, consumer);
+        return connection;
+    }
+}
