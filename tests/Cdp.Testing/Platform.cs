@@ -91,7 +91,10 @@ public sealed class Platform : IAsyncDisposable
         info.Environment["ConnectionStrings__RabbitMq"] = Environment.RabbitMq.ToString();
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}");
-        var log = new StringWriterLog();
+        // CDP_PLATFORM_LOGS=DIR keeps each service's output in DIR/<service>.log as well, for looking at a benchmark run.
+        var log = new StringWriterLog(System.Environment.GetEnvironmentVariable("CDP_PLATFORM_LOGS") is { Length: > 0 } dir
+            ? Path.Combine(Directory.CreateDirectory(dir).FullName, $"{service}.log")
+            : null);
         process.OutputDataReceived += (_, e) => log.Add(e.Data);
         process.ErrorDataReceived += (_, e) => log.Add(e.Data);
         process.BeginOutputReadLine();
@@ -167,14 +170,18 @@ public sealed class Platform : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("Cdp.Events.sln not found above " + AppContext.BaseDirectory);
     }
 
-    private sealed class StringWriterLog
+    private sealed class StringWriterLog(string? file)
     {
         private readonly System.Text.StringBuilder _text = new();
 
         public void Add(string? line)
         {
             if (line is null) return;
-            lock (_text) _text.AppendLine(line);
+            lock (_text)
+            {
+                _text.AppendLine(line);
+                if (file is not null) File.AppendAllText(file, line + "\n");
+            }
         }
 
         public override string ToString()

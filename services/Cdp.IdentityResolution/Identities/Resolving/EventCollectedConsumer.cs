@@ -5,10 +5,15 @@ namespace Cdp.IdentityResolution.Identities.Resolving;
 
 /// Consume a batch, decide, append with the processed-message markers in one transaction
 /// (EventResolution); the subscription in Publishing/ publishes EventResolved and ProfilesMerged.
-public sealed class EventCollectedConsumer(EventResolution resolution) : IConsumer<Batch<EventCollected>>
+public sealed class EventCollectedConsumer(EventResolution resolution, ILogger<EventCollectedConsumer> logger) : IConsumer<Batch<EventCollected>>
 {
-    public Task Consume(ConsumeContext<Batch<EventCollected>> context) =>
-        resolution.ResolveBatchAsync(
-            [.. context.Message.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
-            context.CancellationToken);
+    public async Task Consume(ConsumeContext<Batch<EventCollected>> context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await resolution.ResolveBatchAsync(
+                [.. context.Message.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+                context.CancellationToken);
+        // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
+        logger.LogDebug("EventCollected batch of {Count} in {Elapsed:N1} ms", context.Message.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
 }
