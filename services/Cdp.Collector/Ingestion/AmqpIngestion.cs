@@ -119,8 +119,7 @@ public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, E
         JsonObject json;
         try
         {
-            json = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject
-                ?? throw new JsonException("The message must be a JSON object.");
+            json = JsonBody.ParseObject(body);
         }
         catch (JsonException e)
         {

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Cdp.Collector.Ingestion;
@@ -20,9 +19,7 @@ public static class RequestBody
             ? new GZipStream(request.Body, CompressionMode.Decompress)
             : request.Body;
         var bytes = await ReadLimitedAsync(body, ct);
-        var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-        return node as JsonObject
-            ?? throw new JsonException($"The body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}.");
+        return JsonBody.ParseObject(bytes);
     }
 
     private static async Task<byte[]> ReadLimitedAsync(Stream body, CancellationToken ct)
