@@ -55,25 +55,35 @@ public static class TraitComparison
     /// Numbers compare by value (1 equals 1.0), everything else by its JSON content.
     public static bool JsonEquals(JsonElement a, JsonElement b) =>
         a.ValueKind == JsonValueKind.Number && b.ValueKind == JsonValueKind.Number
-            ? AsNumber(a) == AsNumber(b)
+            ? CompareNumbers(a, b) == 0
             : JsonElement.DeepEquals(a, b);
 
     /// Orders a trait against a rule value: numbers against numbers (a numeric string trait counts), dates against dates.
     /// Null when the two cannot be compared, which never matches.
     private static int? Compare(JsonElement trait, JsonElement value)
     {
-        if (value.ValueKind == JsonValueKind.Number)
-        {
-            return AsNumber(trait) is { } t && AsNumber(value) is { } v ? t.CompareTo(v) : null;
-        }
+        if (value.ValueKind == JsonValueKind.Number) return CompareNumbers(trait, value);
         return AsDate(trait) is { } td && AsDate(value) is { } vd ? td.CompareTo(vd) : null;
     }
 
-    public static decimal? AsNumber(JsonElement e) => e.ValueKind switch
+    /// Exact (decimal) where both fit, otherwise as doubles (1e300 still compares above 5).
+    private static int? CompareNumbers(JsonElement a, JsonElement b)
+    {
+        if (AsDecimal(a) is { } x && AsDecimal(b) is { } y) return x.CompareTo(y);
+        return AsDouble(a) is { } p && AsDouble(b) is { } q ? p.CompareTo(q) : null;
+    }
+
+    private static decimal? AsDecimal(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Number when e.TryGetDecimal(out var d) => d,
-        JsonValueKind.Number => (decimal)Math.Clamp(e.GetDouble(), (double)decimal.MinValue, (double)decimal.MaxValue),
         JsonValueKind.String when decimal.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        _ => null,
+    };
+
+    private static double? AsDouble(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number when e.TryGetDouble(out var d) && double.IsFinite(d) => d,
+        JsonValueKind.String when double.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
         _ => null,
     };
 

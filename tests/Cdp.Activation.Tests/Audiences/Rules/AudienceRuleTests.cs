@@ -31,11 +31,14 @@ public class AudienceRuleTests
     [InlineData("""{"trait":"signed_up_at","op":"gt","value":"2026-01-01T00:00:00Z"}""", true)]
     [InlineData("""{"trait":"signed_up_at","op":"lt","value":"2026-01-01"}""", false)]
     [InlineData("""{"trait":"plan","op":"gt","value":3}""", false)]
+    [InlineData("""{"trait":"huge","op":"gt","value":5}""", true)]
+    [InlineData("""{"trait":"huge","op":"eq","value":1e300}""", true)]
+    [InlineData("""{"trait":"age","op":"lt","value":1e300}""", true)]
     public void Given_trait_conditions_when_evaluated_then_each_operator_behaves(string rule, bool expected)
     {
         var profile = With("""
             {"plan":"pro","age":42,"score":"10","email":"ann@example.com","tags":["vip","beta"],
-             "address":{"city":"Oslo"},"cleared":null,"signed_up_at":"2026-03-01T10:00:00Z"}
+             "address":{"city":"Oslo"},"cleared":null,"signed_up_at":"2026-03-01T10:00:00Z","huge":1e300}
             """);
         Assert.Equal(expected, Matches(rule, profile));
     }
