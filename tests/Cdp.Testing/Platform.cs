@@ -15,6 +15,8 @@ public sealed class Platform : IAsyncDisposable
 
     private readonly List<(string Name, Process Process, StringWriterLog Log)> _processes = [];
 
+    private IDictionary<string, string>? _settings;
+
     private Platform(IsolatedEnvironment environment) => Environment = environment;
 
     public IsolatedEnvironment Environment { get; }
@@ -23,7 +25,7 @@ public sealed class Platform : IAsyncDisposable
 
     public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null, IReadOnlyList<string>? only = null)
     {
-        var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose));
+        var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose)) { _settings = settings };
         try
         {
             var services = only ?? Services;
@@ -78,8 +80,10 @@ public sealed class Platform : IAsyncDisposable
         {
             throw new FileNotFoundException($"{dll} is missing; build the solution first (./cdp test does).");
         }
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        // A restarted service keeps its address, as it would behind a load balancer.
+        var url = Urls.TryGetValue(service, out var known) ? known : new Uri($"http://127.0.0.1:{FreePort()}");
         Urls[service] = url;
+        _processes.RemoveAll(p => p.Name == service && p.Process.HasExited);
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -123,6 +127,21 @@ public sealed class Platform : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException($"{service} was not ready in 90 s:\n{log}");
+    }
+
+    /// <summary>Kills one service with SIGKILL, as a crash or an OOM kill would: no shutdown, no flushing.</summary>
+    public async Task KillAsync(string service)
+    {
+        var (_, process, _) = _processes.Single(p => p.Name == service);
+        using (var kill = Process.Start("kill", ["-KILL", process.Id.ToString()])) await kill!.WaitForExitAsync();
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts a service that was stopped or killed again, on the same address, and waits until it is ready.</summary>
+    public async Task RestartAsync(string service, IDictionary<string, string>? settings = null)
+    {
+        Start(service, settings ?? _settings);
+        await WaitReadyAsync(service);
     }
 
     /// <summary>Stops one service with SIGTERM and waits for it to exit; returns its exit code.</summary>
