@@ -1,5 +1,6 @@
 using Cdp.Activation.Memberships;
 using Cdp.Contracts.Profiles;
+using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Cdp.Activation.Profiles;
@@ -12,7 +13,7 @@ public sealed class ProfileChangedConsumer(MembershipRecording recording, ILogge
     public async Task Consume(ConsumeContext<Batch<ProfileChanged>> context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await recording.RecordAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken);
+        await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync([.. messages.Select(m => m.Message)], context.CancellationToken), logger);
         // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
         logger.LogDebug("ProfileChanged batch of {Count} in {Elapsed:N1} ms", context.Message.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

@@ -2,7 +2,6 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Cdp.ServiceDefaults.Messaging;
 
@@ -29,15 +28,12 @@ public static class MessagingExtensions
                 {
                     rabbit.SetQuorumQueue();
                 }
-                // Lost optimistic-concurrency races and a restarting database are retried here;
-                // anything else that keeps failing lands in the endpoint's _error queue with its reason.
+                // Lost optimistic-concurrency races and a database that is away are retried here; data errors
+                // and bugs are not (they would fail every time) and land in the endpoint's _error queue with their reason.
                 endpoint.UseMessageRetry(r =>
                 {
                     r.Exponential(30, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-                    r.Handle<NpgsqlException>();
-                    r.Handle<Exception>(Persistence.LostRace.Is);
-                    r.Handle<Marten.Exceptions.MartenCommandException>();
-                    r.Handle<TimeoutException>();
+                    r.Handle<Exception>(Persistence.Transience.IsTransient);
                 });
             });
             x.UsingRabbitMq((context, cfg) =>

@@ -1,4 +1,5 @@
 using Cdp.Contracts.Collector;
+using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
@@ -10,9 +11,9 @@ public sealed class EventCollectedConsumer(EventResolution resolution, ILogger<E
     public async Task Consume(ConsumeContext<Batch<EventCollected>> context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await resolution.ResolveBatchAsync(
-                [.. context.Message.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
-                context.CancellationToken);
+        await PoisonIsolation.ConsumeAsync(context, messages => resolution.ResolveBatchAsync(
+            [.. messages.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+            context.CancellationToken), logger);
         // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
         logger.LogDebug("EventCollected batch of {Count} in {Elapsed:N1} ms", context.Message.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

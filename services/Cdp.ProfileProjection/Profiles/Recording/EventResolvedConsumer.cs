@@ -1,4 +1,5 @@
 using Cdp.Contracts.Identity;
+using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
@@ -10,9 +11,9 @@ public sealed class EventResolvedConsumer(ProfileRecording recording, ILogger<Ev
     public async Task Consume(ConsumeContext<Batch<EventResolved>> context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await recording.RecordAsync(
-                [.. context.Message.Select(m => new ProfileRecording.Resolved(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
-                context.CancellationToken);
+        await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
+            [.. messages.Select(m => new ProfileRecording.Resolved(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+            context.CancellationToken), logger);
         // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
         logger.LogDebug("EventResolved batch of {Count} in {Elapsed:N1} ms", context.Message.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

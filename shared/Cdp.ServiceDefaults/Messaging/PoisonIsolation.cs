@@ -1,0 +1,73 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Keeps one bad message from taking its whole batch to the error queue. A batch that fails for a reason
+/// that is not transient is handled again message by message; a message that still fails on its own is
+/// moved to the endpoint's <c>_error</c> queue with the reason in its headers (as MassTransit does for a
+/// single message), and the rest of the batch is processed. Transient failures (database down, lost races,
+/// timeouts) are rethrown, so MassTransit's retry handles the whole batch as before.
+/// </summary>
+public static class PoisonIsolation
+{
+    /// <summary>Messages moved to an error queue by this isolation.</summary>
+    public static readonly System.Diagnostics.Metrics.Counter<long> Isolated =
+        new System.Diagnostics.Metrics.Meter(Telemetry.CdpMetrics.MeterName).CreateCounter<long>("cdp.messages.poison_isolated");
+
+    /// <summary>Runs <paramref name="handle"/> on the batch, isolating poison messages as described above.</summary>
+    public static async Task ConsumeAsync<T>(ConsumeContext<Batch<T>> context, Func<IReadOnlyList<ConsumeContext<T>>, Task> handle, ILogger logger)
+        where T : class
+    {
+        var messages = context.Message.ToList();
+        try
+        {
+            await handle(messages);
+            return;
+        }
+        catch (Exception e) when (!IsTransient(e) && messages.Count > 1)
+        {
+            logger.LogWarning(e, "A batch of {Count} {Message} failed; handling its messages one by one to isolate the cause", messages.Count, typeof(T).Name);
+        }
+        catch (Exception e) when (!IsTransient(e))
+        {
+            await MoveToErrorQueueAsync(context, messages[0], e, logger);
+            return;
+        }
+        foreach (var message in messages)
+        {
+            try
+            {
+                await handle([message]);
+            }
+            catch (Exception e) when (!IsTransient(e))
+            {
+                await MoveToErrorQueueAsync(context, message, e, logger);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) => Persistence.Transience.IsTransient(e);
+
+    private static async Task MoveToErrorQueueAsync<T>(ConsumeContext<Batch<T>> batch, ConsumeContext<T> message, Exception e, ILogger logger)
+        where T : class
+    {
+        var queue = batch.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
+        var endpoint = await batch.GetSendEndpoint(new Uri($"queue:{queue}_error"));
+        await endpoint.Send(message.Message, send =>
+        {
+            send.MessageId = message.MessageId;
+            send.CorrelationId = message.CorrelationId;
+            send.Headers.Set("MT-Reason", "fault");
+            send.Headers.Set("MT-Fault-ExceptionType", e.GetType().FullName);
+            send.Headers.Set("MT-Fault-Message", e.Message);
+            send.Headers.Set("MT-Fault-StackTrace", e.StackTrace);
+            send.Headers.Set("MT-Fault-Timestamp", DateTime.UtcNow.ToString("O"));
+            send.Headers.Set("MT-Fault-InputAddress", batch.ReceiveContext.InputAddress.ToString());
+        }, batch.CancellationToken);
+        Isolated.Add(1, new KeyValuePair<string, object?>("queue", queue));
+        logger.LogError(e, "{Message} {MessageId} failed on its own and was moved to {Queue}_error; fix the cause, then move it back to {Queue} to re-drive it",
+            typeof(T).Name, message.MessageId, queue, queue);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text;
+using System.Text.Json;
+using Cdp.Contracts.Collector;
+using Cdp.Testing;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+
+namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
+
+public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
+{
+    [Fact]
+    public async Task Given_one_poison_message_in_a_batch_when_consumed_then_it_alone_lands_in_the_error_queue_with_its_reason_and_the_rest_resolve()
+    {
+        // A producer past the Collector sent a string PostgreSQL cannot store (U+0000): it fails every time.
+        var poison = Events.Collected(userId: $"poison-{Guid.NewGuid():N}", traits: """{"name":"a\u0000b"}""", type: "identify");
+        var good = Enumerable.Range(0, 20).Select(i => Events.Collected(userId: $"good-{Guid.NewGuid():N}-{i}")).ToList();
+        var bus = fixture.Factory.Services.GetRequiredService<IBus>();
+        await Task.WhenAll(good.Take(10).Select(e => bus.Publish(e)).Append(bus.Publish(poison)).Concat(good.Skip(10).Select(e => bus.Publish(e))));
+
+        foreach (var e in good)
+        {
+            await fixture.Probe.WaitForAsync(d => d.Message.GetProperty("event").GetProperty("messageId").GetString() == e.MessageId,
+                what: $"{e.MessageId} resolved");
+        }
+
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var faulted = await Eventually.GetAsync(async () => await channel.BasicGetAsync("identity-event-collected_error", autoAck: true),
+            what: "the poison message in the error queue");
+        var body = JsonDocument.Parse(faulted.Body).RootElement;
+        Assert.Equal(poison.MessageId, body.GetProperty("message").GetProperty("messageId").GetString());
+        var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
+        Assert.False(string.IsNullOrWhiteSpace(reason));
+        Assert.Null(await channel.BasicGetAsync("identity-event-collected_error", autoAck: true));
+    }
+}
