@@ -11,7 +11,7 @@ namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
 public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
 {
     [Fact]
-    public async Task Given_one_poison_message_in_a_batch_when_consumed_then_it_alone_lands_in_the_error_queue_with_its_reason_and_the_rest_resolve()
+    public async Task Given_one_poison_message_in_a_batch_when_consumed_then_it_alone_lands_in_the_error_queue_with_its_reason_the_rest_resolve_and_it_can_be_redriven()
     {
         // A producer past the Collector sent a string PostgreSQL cannot store (U+0000): it fails every time.
         var poison = Events.Collected(userId: $"poison-{Guid.NewGuid():N}", traits: """{"name":"a\u0000b"}""", type: "identify");
@@ -35,5 +35,18 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
         Assert.False(string.IsNullOrWhiteSpace(reason));
         Assert.Null(await channel.BasicGetAsync("identity-event-collected_error", autoAck: true));
+
+        // The operator's fix (here: the offending character removed), then the re-drive: back onto the input queue.
+        var fixedBody = Encoding.UTF8.GetString(faulted.Body.Span).Replace("a\\u0000b", "ab");
+        Assert.DoesNotContain("\\u0000", fixedBody);
+        var properties = new BasicProperties
+        {
+            ContentType = faulted.BasicProperties.ContentType, MessageId = faulted.BasicProperties.MessageId,
+            DeliveryMode = DeliveryModes.Persistent, Headers = faulted.BasicProperties.Headers,
+        };
+        await channel.BasicPublishAsync("", "identity-event-collected", false, properties, Encoding.UTF8.GetBytes(fixedBody));
+        var resolved = await fixture.Probe.WaitForAsync(d => d.Message.GetProperty("event").GetProperty("messageId").GetString() == poison.MessageId,
+            what: "the re-driven message resolved");
+        Assert.Equal("ab", resolved.Message.GetProperty("event").GetProperty("message").GetProperty("traits").GetProperty("name").GetString());
     }
 }
