@@ -36,6 +36,19 @@ public class AudienceApiTests(ActivationFixture fixture) : IClassFixture<Activat
     }
 
     [Fact]
+    public async Task Given_oversized_or_hostile_bodies_when_posted_then_400_and_the_service_stays_up()
+    {
+        var huge = await fixture.Admin.PostAsync("/v1/audiences", Body("""{"key":"huge","rule":{"any":[""" + string.Join(",", Enumerable.Repeat("""{"has_identifier":"email"}""", 5000)) + "]}}"));
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Contains("larger than 64 KB", await huge.Content.ReadAsStringAsync());
+        foreach (var body in new[] { "null", "[]", "\"x\"", """{"key":"x","rule":null}""", """{"key":"x","rule":{"trait":1e999,"op":"eq","value":1}}""", new string('{', 10_000) })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Admin.PostAsync("/v1/audiences", Body(body))).StatusCode);
+        }
+        Assert.True((await fixture.Admin.GetAsync("/health/ready")).IsSuccessStatusCode);
+    }
+
+    [Fact]
     public async Task Given_no_admin_token_when_writing_then_401_and_the_read_token_may_only_read()
     {
         var key = Changes.NewKey("auth");

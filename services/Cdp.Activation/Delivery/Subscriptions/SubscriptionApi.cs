@@ -22,7 +22,8 @@ public static class SubscriptionApi
             JsonElement body;
             try
             {
-                body = (await JsonDocument.ParseAsync(http.Body, cancellationToken: ct)).RootElement.Clone();
+                if (await AudienceRequest.ReadLimitedAsync(http.Body, ct) is not { } bytes) return Invalid([new("$", "the body is larger than 64 KB")]);
+                body = JsonDocument.Parse(bytes).RootElement.Clone();
             }
             catch (JsonException e)
             {
