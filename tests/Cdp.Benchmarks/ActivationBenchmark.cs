@@ -70,6 +70,11 @@ public static class ActivationBenchmark
         var sendSeconds = 0.0;
         var requests = new List<Task>();
         using var queues = new QueueDepths(platform.Environment);
+        var usage = new ProcessUsage();
+        foreach (var service in Platform.Services) usage.Track(service, () => [platform.ProcessIdOf(service)]);
+        usage.Track("PostgreSQL", () => ProcessUsage.ByUser("postgres")).Track("RabbitMQ", () => ProcessUsage.ByName("beam.smp"));
+        IReadOnlyList<ProcessUsage.Usage> used = [];
+        var lastSample = 0.0;
 
         var plans = new bool[customers];
         var cursor = 0;
@@ -128,7 +133,16 @@ public static class ActivationBenchmark
             var n = 0;
             while (clock.Elapsed.TotalSeconds < total && !ct.IsCancellationRequested)
             {
-                if (!measuring && clock.Elapsed.TotalSeconds >= warmupSeconds) Volatile.Write(ref measuring, true);
+                if (!measuring && clock.Elapsed.TotalSeconds >= warmupSeconds)
+                {
+                    Volatile.Write(ref measuring, true);
+                    usage.Start();
+                }
+                if (measuring && clock.Elapsed.TotalSeconds - lastSample >= 1)
+                {
+                    usage.Sample();
+                    lastSample = clock.Elapsed.TotalSeconds;
+                }
                 requests.Add(SendAsync(n++));
                 var next = interval * n - clock.Elapsed;
                 if (next > TimeSpan.Zero) await Task.Delay(next, ct);
@@ -137,12 +151,26 @@ public static class ActivationBenchmark
             }
             await Task.WhenAll(requests);
             sendSeconds = clock.Elapsed.TotalSeconds;
+            used = usage.Stop();
             // Let the pipeline finish what it was given.
             var drainUntil = DateTime.UtcNow.AddSeconds(60);
             while (accepted.Values.Any(v => v > 0) && DateTime.UtcNow < drainUntil) await Task.Delay(200, ct);
         });
 
         var missing = accepted.Count(a => a.Value > 0);
+        var result = new BenchResult("activation", DateTimeOffset.UtcNow, new()
+        {
+            ["targetEventsPerSecond"] = rate,
+            ["achievedEventsPerSecond"] = Math.Round(Interlocked.Read(ref sent) / sendSeconds),
+            ["acceptedMeasured"] = measuredAccepted,
+            ["changesReceivedMeasured"] = measuredDelivered,
+            ["changesNotSeenWithin60s"] = missing,
+            ["failedEvents"] = failed,
+            ["latencyP50Ms"] = Math.Round(latencies.Percentile(50)),
+            ["latencyP95Ms"] = Math.Round(latencies.Percentile(95)),
+            ["latencyP99Ms"] = Math.Round(latencies.Percentile(99)),
+            ["latencyMaxMs"] = Math.Round(latencies.Percentile(100)),
+        }, used);
         var table = new Table().AddColumns("figure", "value");
         table.AddRow("target rate", $"{rate:N0} events/s ({batchSize} a request)");
         table.AddRow("achieved send rate", $"{Interlocked.Read(ref sent) / sendSeconds:N0} events/s");
@@ -153,7 +181,10 @@ public static class ActivationBenchmark
         table.AddRow("accepted → on subscriber queue p50 / p95 / p99 (ms)",
             $"{latencies.Percentile(50):N0} / {latencies.Percentile(95):N0} / {latencies.Percentile(99):N0}");
         table.AddRow("max (ms)", $"{latencies.Percentile(100):N0}");
+        foreach (var u in used) table.AddRow($"{u.Name}: CPU (% of one core) / peak working set", $"{u.CpuPercentOfOneCore:N0} % / {u.PeakWorkingSetMb:N0} MB");
+        table.AddRow("busiest process (the likely bottleneck)", used.MaxBy(u => u.CpuPercentOfOneCore)?.Name ?? "?");
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(await result.WriteAsync())}[/] (.json and .md)");
         return failed == 0 && missing == 0 ? 0 : 1;
     }
 

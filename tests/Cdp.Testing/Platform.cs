@@ -71,6 +71,9 @@ public sealed class Platform : IAsyncDisposable
         return response.IsSuccessStatusCode ? await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content) : null;
     }
 
+    /// <summary>The process id of a running service, for measuring its CPU and memory.</summary>
+    public int ProcessIdOf(string service) => _processes.Last(p => p.Name == service).Process.Id;
+
     public string LogOf(string service) => _processes.Single(p => p.Name == service).Log.ToString();
 
     private void Start(string service, IDictionary<string, string>? settings)

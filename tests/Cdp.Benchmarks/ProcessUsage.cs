@@ -1,0 +1,104 @@
+using System.Diagnostics;
+
+namespace Cdp.Benchmarks;
+
+/// CPU time and peak working set of the processes a benchmark loads (the services, PostgreSQL, RabbitMQ),
+/// read from /proc, so a run can say which resource was the bottleneck.
+public sealed class ProcessUsage
+{
+    public sealed record Usage(string Name, double CpuPercentOfOneCore, double PeakWorkingSetMb);
+
+    private readonly Dictionary<string, Func<IEnumerable<int>>> _groups = [];
+    private readonly Dictionary<string, double> _cpuAtStart = [];
+    private readonly Dictionary<string, double> _peakMb = [];
+    private readonly Stopwatch _clock = new();
+    private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public ProcessUsage Track(string name, Func<IEnumerable<int>> processIds)
+    {
+        _groups[name] = processIds;
+        return this;
+    }
+
+    public static IEnumerable<int> ByName(string executable) =>
+        Process.GetProcessesByName(executable).Select(p => p.Id);
+
+    public static IEnumerable<int> ByUser(string user)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string? status;
+            try
+            {
+                status = File.ReadAllText(Path.Combine(dir, "status"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+            var uid = status.Split('\n').FirstOrDefault(l => l.StartsWith("Uid:"))?.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
+            if (uid is not null && uid == UidOf(user)) yield return pid;
+        }
+    }
+
+    private static string? UidOf(string user) =>
+        File.ReadLines("/etc/passwd").Select(l => l.Split(':')).FirstOrDefault(f => f[0] == user)?.ElementAtOrDefault(2);
+
+    public void Start()
+    {
+        foreach (var (name, ids) in _groups) _cpuAtStart[name] = CpuSeconds(ids());
+        _clock.Restart();
+    }
+
+    /// Call now and then while measuring, to catch peaks.
+    public void Sample()
+    {
+        foreach (var (name, ids) in _groups)
+        {
+            var mb = ids().Sum(RssMb);
+            _peakMb[name] = Math.Max(_peakMb.GetValueOrDefault(name), mb);
+        }
+    }
+
+    public IReadOnlyList<Usage> Stop()
+    {
+        Sample();
+        var seconds = Math.Max(0.001, _clock.Elapsed.TotalSeconds);
+        return [.. _groups.Select(g => new Usage(g.Key,
+            Math.Round(100 * (CpuSeconds(g.Value()) - _cpuAtStart.GetValueOrDefault(g.Key)) / seconds, 1),
+            Math.Round(_peakMb.GetValueOrDefault(g.Key), 0)))];
+    }
+
+    private static double CpuSeconds(IEnumerable<int> ids) => ids.Sum(id =>
+    {
+        try
+        {
+            // Fields after the command name: utime is 14th and stime 15th of the whole line.
+            var stat = File.ReadAllText($"/proc/{id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (double.Parse(fields[11]) + double.Parse(fields[12])) / TicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    });
+
+    private static double RssMb(int id)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:"));
+            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    }
+}
