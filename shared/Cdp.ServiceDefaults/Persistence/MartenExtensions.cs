@@ -26,7 +26,14 @@ public static class MartenExtensions
         builder.Services.Configure<PersistenceOptions>(builder.Configuration.GetSection("Cdp:Persistence"));
         var persistence = builder.Configuration.GetSection("Cdp:Persistence").Get<PersistenceOptions>() ?? new PersistenceOptions();
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton(_ =>
+        {
+            var source = new NpgsqlDataSourceBuilder(connectionString);
+            // Nothing here keeps session state on a pooled connection (locks are transaction-scoped), so the
+            // DISCARD ALL round trip Npgsql sends on every return to the pool (3.5 per event measured) is pure cost.
+            source.ConnectionStringBuilder.NoResetOnClose = true;
+            return source.Build();
+        });
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthTags.Ready]);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ProcessedMessageRetention>();
