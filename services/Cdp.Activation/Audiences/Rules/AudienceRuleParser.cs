@@ -94,9 +94,9 @@ public static class AudienceRuleParser
                     : $"'{op}' needs a number or an ISO-8601 date string, got {Kind(value.Value)}",
             "contains" or "starts_with" => value.Value.ValueKind == JsonValueKind.String ? null : $"'{op}' needs a string, got {Kind(value.Value)}",
             "in" => value.Value.ValueKind == JsonValueKind.Array && value.Value.GetArrayLength() > 0 ? null : $"'in' needs a non-empty array, got {Kind(value.Value)}",
-            "within_last_days" or "within_next_days" => value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var n) && n > 0
+            "within_last_days" or "within_next_days" => value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var n) && n is > 0 and <= 3650
                 ? null
-                : $"'{op}' needs a whole number of days above 0, got {value.Value.GetRawText()}",
+                : $"'{op}' needs a whole number of days from 1 to 3650, got {value.Value.GetRawText()}",
             _ => null,
         };
         if (problem is not null)

@@ -30,6 +30,7 @@ public class AudienceRuleParserTests
         Assert.Contains("$.value", Assert.Single(Errors("""{"trait":"plan","op":"in","value":"pro"}""")).Path);
         Assert.Contains("takes no value", Assert.Single(Errors("""{"trait":"plan","op":"exists","value":1}""")).Problem);
         Assert.Contains("needs a count", Assert.Single(Errors("""{"event":"Order Completed","op":"gte","value":"3"}""")).Problem);
+        Assert.Contains("1 to 3650", Assert.Single(Errors("""{"trait":"d","op":"within_last_days","value":1000000}""")).Problem);
     }
 
     [Fact]
