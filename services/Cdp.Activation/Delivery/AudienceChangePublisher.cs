@@ -2,14 +2,13 @@ using Cdp.Activation.Audiences.Definitions;
 using Cdp.Activation.Delivery.Subscriptions;
 using Cdp.Activation.Delivery.Webhooks;
 using Cdp.Contracts.Activation;
+using Cdp.ServiceDefaults.Persistence;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
 using MassTransit;
-using Polly;
-using Polly.Retry;
 
 namespace Cdp.Activation.Delivery;
 
@@ -18,24 +17,7 @@ namespace Cdp.Activation.Delivery;
 /// The daemon commits progress only after this returns, so delivery is at least once, in order per profile.
 public sealed class AudienceChangePublisher(AudienceChangeExchange exchange, IBus bus, ILogger<AudienceChangePublisher> logger) : SubscriptionBase
 {
-    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(15);
-
-    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException || e is TimeoutException),
-            OnRetry = a =>
-            {
-                logger.LogWarning(a.Outcome.Exception, "Delivering audience changes failed (attempt {Attempt}); retrying", a.AttemptNumber + 1);
-                return ValueTask.CompletedTask;
-            },
-        })
-        .Build();
+    private readonly ConfirmedPublishing _publishing = new(logger, nameof(AudienceChangePublisher));
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken cancellationToken)
@@ -71,21 +53,9 @@ public sealed class AudienceChangePublisher(AudienceChangeExchange exchange, IBu
             }
         }
 
-        await _retry.ExecuteAsync(async ct =>
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(ConfirmTimeout);
-            try
-            {
-                await Task.WhenAll(
-                    exchange.PublishAsync(messages, timeout.Token),
-                    Task.WhenAll(webhooks.Select(w => bus.Publish(w, c => c.MessageId = w.DeliveryId, timeout.Token))));
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"RabbitMQ did not confirm {messages.Count + webhooks.Count} audience deliveries within {ConfirmTimeout.TotalSeconds} s");
-            }
-        }, cancellationToken);
+        await _publishing.RunAsync(ct => Task.WhenAll(
+            exchange.PublishAsync(messages, ct),
+            Task.WhenAll(webhooks.Select(w => bus.Publish(w, c => c.MessageId = w.DeliveryId, ct)))), cancellationToken);
         return NullChangeListener.Instance;
     }
 }

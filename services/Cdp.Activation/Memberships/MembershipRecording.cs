@@ -56,7 +56,7 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
     {
         await using var session = store.LightweightSession();
         var ids = await session.QueryAsync<string>(
-            "select id from mt_doc_profilestate where id > ? order by id limit ?".Replace("mt_doc_", $"{store.Options.DatabaseSchemaName}.mt_doc_"),
+            $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ? order by id limit ?",
             token, after ?? "", pageSize);
         if (ids.Count == 0) return null;
         await LockAsync(session, ids, token);

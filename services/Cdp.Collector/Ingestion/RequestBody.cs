@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Cdp.ServiceDefaults.Http;
 using System.Text.Json.Nodes;
 
 namespace Cdp.Collector.Ingestion;
@@ -18,23 +19,8 @@ public static class RequestBody
         var body = request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase)
             ? new GZipStream(request.Body, CompressionMode.Decompress)
             : request.Body;
-        var bytes = await ReadLimitedAsync(body, ct);
+        var bytes = await BoundedBody.ReadAsync(body, SegmentLimits.MaxRequestBytes, ct)
+            ?? throw new TooLargeException($"The request is over {SegmentLimits.MaxRequestBytes} bytes; send smaller batches.");
         return JsonBody.ParseObject(bytes);
-    }
-
-    private static async Task<byte[]> ReadLimitedAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > SegmentLimits.MaxRequestBytes)
-            {
-                throw new TooLargeException($"The request is over {SegmentLimits.MaxRequestBytes} bytes; send smaller batches.");
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

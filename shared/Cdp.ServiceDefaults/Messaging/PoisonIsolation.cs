@@ -16,14 +16,18 @@ public static class PoisonIsolation
     public static readonly System.Diagnostics.Metrics.Counter<long> Isolated =
         new System.Diagnostics.Metrics.Meter(Telemetry.CdpMetrics.MeterName).CreateCounter<long>("cdp.messages.poison_isolated");
 
-    /// <summary>Runs <paramref name="handle"/> on the batch, isolating poison messages as described above.</summary>
+    /// <summary>Runs <paramref name="handle"/> on the batch, isolating poison messages as described above, and logs each batch's size and time at Debug.</summary>
     public static async Task ConsumeAsync<T>(ConsumeContext<Batch<T>> context, Func<IReadOnlyList<ConsumeContext<T>>, Task> handle, ILogger logger)
         where T : class
     {
         var messages = context.Message.ToList();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await handle(messages);
+            // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
+            logger.LogDebug("{Message} batch of {Count} in {Elapsed:N1} ms", typeof(T).Name, messages.Count,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return;
         }
         catch (Exception e) when (!IsTransient(e) && messages.Count > 1)

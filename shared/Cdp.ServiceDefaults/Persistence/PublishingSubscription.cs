@@ -7,8 +7,6 @@ using Marten;
 using Marten.Subscriptions;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace Cdp.ServiceDefaults.Persistence;
 
@@ -26,30 +24,13 @@ public sealed record OutgoingMessage(Guid MessageId, object Message, string? Tra
 public abstract class PublishingSubscription : SubscriptionBase
 {
     private readonly IBus _bus;
-    private readonly ILogger _logger;
-    private readonly ResiliencePipeline _publishing;
+    private readonly ConfirmedPublishing _publishing;
 
     /// <summary>Creates the subscription.</summary>
     protected PublishingSubscription(IBus bus, ILogger logger)
     {
         _bus = bus;
-        _logger = logger;
-        _publishing = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException || e is TimeoutException),
-                OnRetry = a =>
-                {
-                    _logger.LogWarning(a.Outcome.Exception, "Publishing from {Subscription} failed (attempt {Attempt}); retrying", GetType().Name, a.AttemptNumber + 1);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _publishing = new ConfirmedPublishing(logger, GetType().Name);
     }
 
     /// <summary>The messages to publish for one page of events, in order.</summary>
@@ -63,7 +44,7 @@ public abstract class PublishingSubscription : SubscriptionBase
         if (messages.Count > 0)
         {
             // All publishes of a page are in flight together: one confirm round trip per page, not per message.
-            await _publishing.ExecuteAsync(async ct => await Task.WhenAll(messages.Select(m => PublishAsync(m, ct))), cancellationToken);
+            await _publishing.RunAsync(ct => Task.WhenAll(messages.Select(m => PublishAsync(m, ct))), cancellationToken);
         }
         return NullChangeListener.Instance;
     }
@@ -72,17 +53,7 @@ public abstract class PublishingSubscription : SubscriptionBase
     {
         ActivityContext.TryParse(outgoing.TraceParent, null, out var parent);
         using var activity = TelemetryExtensions.Source.StartActivity($"publish {outgoing.Message.GetType().Name}", ActivityKind.Producer, parent);
-        // A publish awaiting its confirm can hang across a broker restart; never wait forever.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(15));
-        try
-        {
-            await _bus.Publish(outgoing.Message, outgoing.Message.GetType(), c => c.MessageId = outgoing.MessageId, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"RabbitMQ did not confirm {outgoing.Message.GetType().Name} {outgoing.MessageId} within 15 s");
-        }
+        await _bus.Publish(outgoing.Message, outgoing.Message.GetType(), c => c.MessageId = outgoing.MessageId, ct);
     }
 
     /// <summary>The trace context stored with an event, if any.</summary>

@@ -52,7 +52,7 @@ public static class AudienceApi
         {
             var audiences = await session.Query<Audience>().Where(a => !a.Deleted).OrderBy(a => a.Key).ToListAsync(ct);
             var views = new List<AudienceView>(audiences.Count);
-            foreach (var a in audiences) views.Add((await ViewAsync(session, a.Key, ct))!);
+            foreach (var a in audiences) views.Add(await ViewAsync(session, a, ct));
             return Results.Ok(new { audiences = views });
         }).RequireToken(TokenAuthorization.ReadToken);
 
@@ -77,10 +77,12 @@ public static class AudienceApi
     public sealed record AudienceView(string Key, string Name, System.Text.Json.JsonElement Rule, IReadOnlyList<string> IncludeTraits, long Version,
         bool Deleted, bool TimeDependent, DateTimeOffset DefinedAt, DateTimeOffset ChangedAt, long Size, AudienceBackfill Backfill);
 
-    public static async Task<AudienceView?> ViewAsync(IQuerySession session, string key, CancellationToken ct)
+    public static async Task<AudienceView?> ViewAsync(IQuerySession session, string key, CancellationToken ct) =>
+        await session.LoadAsync<Audience>(Audience.StreamId(key), ct) is { } audience ? await ViewAsync(session, audience, ct) : null;
+
+    private static async Task<AudienceView> ViewAsync(IQuerySession session, Audience audience, CancellationToken ct)
     {
-        var audience = await session.LoadAsync<Audience>(Audience.StreamId(key), ct);
-        if (audience is null) return null;
+        var key = audience.Key;
         var size = await session.Query<AudienceMember>().CountAsync(m => m.AudienceKey == key, ct);
         var backfill = await session.LoadAsync<AudienceBackfill>(key, ct);
         if (backfill is null || backfill.AudienceVersion < audience.Version)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cdp.Activation.Audiences.Rules;
+using Cdp.ServiceDefaults.Http;
 
 namespace Cdp.Activation.Audiences.Definitions;
 
@@ -13,26 +14,12 @@ public sealed partial record AudienceRequest(string? Key, string? Name, JsonElem
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     public static partial Regex KeyPattern();
 
-    /// The body, or null as soon as it passes MaxBodyBytes (the rest is never buffered).
-    public static async Task<byte[]?> ReadLimitedAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
     public static async Task<(AudienceRequest? Request, IReadOnlyList<RuleError> Errors)> ReadAsync(HttpRequest http, bool keyRequired, CancellationToken ct)
     {
         JsonElement body;
         try
         {
-            if (await ReadLimitedAsync(http.Body, ct) is not { } bytes) return (null, [new("$", $"the body is larger than {MaxBodyBytes / 1024} KB")]);
+            if (await BoundedBody.ReadAsync(http.Body, MaxBodyBytes, ct) is not { } bytes) return (null, [new("$", $"the body is larger than {MaxBodyBytes / 1024} KB")]);
             body = JsonDocument.Parse(bytes).RootElement.Clone();
         }
         catch (JsonException e)

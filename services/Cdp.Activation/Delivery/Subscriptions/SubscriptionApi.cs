@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cdp.Activation.Audiences.Definitions;
 using Cdp.Activation.Audiences.Rules;
 using Cdp.Activation.Delivery.Webhooks;
+using Cdp.ServiceDefaults.Http;
 using Cdp.ServiceDefaults.Security;
 using Marten;
 using MassTransit;
@@ -22,7 +23,7 @@ public static class SubscriptionApi
             JsonElement body;
             try
             {
-                if (await AudienceRequest.ReadLimitedAsync(http.Body, ct) is not { } bytes) return Invalid([new("$", "the body is larger than 64 KB")]);
+                if (await BoundedBody.ReadAsync(http.Body, AudienceRequest.MaxBodyBytes, ct) is not { } bytes) return Invalid([new("$", "the body is larger than 64 KB")]);
                 body = JsonDocument.Parse(bytes).RootElement.Clone();
             }
             catch (JsonException e)

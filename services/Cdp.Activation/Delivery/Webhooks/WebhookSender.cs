@@ -61,13 +61,15 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
         }
     }
 
+    /// What counts as a failed attempt: no answer, a timeout, or a 5xx, 408 or 429 (other 4xx answers are final).
+    private static PredicateBuilder<HttpResponseMessage> Failures() => new PredicateBuilder<HttpResponseMessage>()
+        .Handle<HttpRequestException>()
+        .Handle<TimeoutRejectedException>()
+        .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
+
     private void Build(ResiliencePipelineBuilder<HttpResponseMessage> builder)
     {
         var o = options.Value.Webhooks;
-        var failure = new PredicateBuilder<HttpResponseMessage>()
-            .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
-            .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
         builder
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -76,11 +78,7 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
                 UseJitter = true,
                 Delay = o.FirstRetryDelay,
                 MaxDelay = o.MaxRetryDelay,
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .Handle<BrokenCircuitException>()
-                    .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests),
+                ShouldHandle = Failures().Handle<BrokenCircuitException>(),
                 OnRetry = a =>
                 {
                     a.Outcome.Result?.Dispose();
@@ -93,7 +91,7 @@ public sealed class WebhookSender(IHttpClientFactory http, IOptions<ActivationOp
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = o.BreakDuration,
-                ShouldHandle = failure,
+                ShouldHandle = Failures(),
             })
             .AddTimeout(o.AttemptTimeout);
     }

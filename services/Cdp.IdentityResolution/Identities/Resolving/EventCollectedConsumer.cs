@@ -8,13 +8,8 @@ namespace Cdp.IdentityResolution.Identities.Resolving;
 /// (EventResolution); the subscription in Publishing/ publishes EventResolved and ProfilesMerged.
 public sealed class EventCollectedConsumer(EventResolution resolution, ILogger<EventCollectedConsumer> logger) : IConsumer<Batch<EventCollected>>
 {
-    public async Task Consume(ConsumeContext<Batch<EventCollected>> context)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await PoisonIsolation.ConsumeAsync(context, messages => resolution.ResolveBatchAsync(
+    public Task Consume(ConsumeContext<Batch<EventCollected>> context) =>
+        PoisonIsolation.ConsumeAsync(context, messages => resolution.ResolveBatchAsync(
             [.. messages.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
             context.CancellationToken), logger);
-        // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
-        logger.LogDebug("EventCollected batch of {Count} in {Elapsed:N1} ms", context.Message.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
 }
