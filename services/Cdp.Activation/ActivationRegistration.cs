@@ -7,6 +7,7 @@ using Cdp.Activation.Memberships;
 using Cdp.Activation.Profiles;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
+using Cdp.ServiceDefaults.Maintenance;
 using JasperFx.Events.Projections;
 
 namespace Cdp.Activation;
@@ -25,6 +26,8 @@ public static class ActivationRegistration
         builder.Services.AddSingleton<WebhookDestinations>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddHostedService<AudienceSweeper>();
+        builder.Services.AddProjectionRebuilds(AudienceProjection.ProjectionName, ProfileMembershipsProjection.ProjectionName,
+            AudienceMemberProjection.ProjectionName);
         builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {
@@ -61,8 +64,11 @@ public static class ActivationRegistration
     public static WebApplication MapActivation(this WebApplication app)
     {
         app.MapProfileStateApi();
-        app.MapAudienceApi();
-        app.MapMembersApi();
+        // Audiences and members are projections: refused with a 503 while an operator rebuilds them.
+        var projected = app.MapGroup("").RefusedWhileRebuilding();
+        projected.MapAudienceApi();
+        projected.MapMembersApi();
+        app.MapRebuildApi();
         app.MapSubscriptionApi();
         return app;
     }

@@ -3,6 +3,7 @@ using Cdp.ProfileProjection.Profiles.Api;
 using Cdp.ProfileProjection.Profiles.Merging;
 using Cdp.ProfileProjection.Profiles.Recording;
 using Cdp.ProfileProjection.Publishing;
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
 using JasperFx.Events.Projections;
@@ -22,6 +23,7 @@ public static class ProfileRegistration
         }
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileRecording>();
+        builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.AddCdpMessaging("profiles", x =>
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
@@ -48,6 +50,7 @@ public static class ProfileRegistration
     public static WebApplication MapProfileProjection(this WebApplication app)
     {
         app.MapProfileApi();
+        app.MapRebuildApi();
         return app;
     }
 }

@@ -18,8 +18,11 @@ public sealed class AudienceMember
 /// Entering creates the member document, exiting deletes it.
 public sealed partial class AudienceMemberProjection : MultiStreamProjection<AudienceMember, string>
 {
+    public const string ProjectionName = "AudienceMember";
+
     public AudienceMemberProjection()
     {
+        Name = ProjectionName;
         Identity<AudienceEntered>(e => AudienceMember.IdOf(e.AudienceKey, e.ProfileId));
         Identity<AudienceExited>(e => AudienceMember.IdOf(e.AudienceKey, e.ProfileId));
     }

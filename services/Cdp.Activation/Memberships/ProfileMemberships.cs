@@ -16,8 +16,11 @@ public sealed record Membership(DateTimeOffset Since, long AudienceVersion, long
 
 public sealed partial class ProfileMembershipsProjection : SingleStreamProjection<ProfileMemberships, string>
 {
+    public const string ProjectionName = "ProfileMemberships";
+
     public ProfileMembershipsProjection()
     {
+        Name = ProjectionName;
         IncludeType<AudienceEntered>();
         IncludeType<AudienceExited>();
     }

@@ -115,8 +115,19 @@ public sealed class CustomerProfile
 }
 
 /// Keeps CustomerProfile up to date in the same transaction as each append.
-public sealed partial class CustomerProfileProjection(IReadOnlyList<ComputedTraitDefinition> computed) : SingleStreamProjection<CustomerProfile, string>
+public sealed partial class CustomerProfileProjection : SingleStreamProjection<CustomerProfile, string>
 {
+    /// What operators rebuild (`./cdp ops rebuild profiles`).
+    public const string ProjectionName = "CustomerProfile";
+
+    private readonly IReadOnlyList<ComputedTraitDefinition> _computed;
+
+    public CustomerProfileProjection(IReadOnlyList<ComputedTraitDefinition> computed)
+    {
+        _computed = computed;
+        Name = ProjectionName;
+    }
+
     public CustomerProfileProjection() : this([])
     {
     }
@@ -124,7 +135,7 @@ public sealed partial class CustomerProfileProjection(IReadOnlyList<ComputedTrai
     public override CustomerProfile? Evolve(CustomerProfile? snapshot, string id, IEvent e)
     {
         snapshot ??= new CustomerProfile { Id = id };
-        snapshot.Record(e.Data, computed);
+        snapshot.Record(e.Data, _computed);
         snapshot.Version = e.Version;
         return snapshot;
     }

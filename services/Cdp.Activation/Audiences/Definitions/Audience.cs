@@ -33,8 +33,11 @@ public sealed class Audience
 
 public sealed partial class AudienceProjection : SingleStreamProjection<Audience, string>
 {
+    public const string ProjectionName = "Audience";
+
     public AudienceProjection()
     {
+        Name = ProjectionName;
         IncludeType<AudienceDefined>();
         IncludeType<AudienceRuleChanged>();
         IncludeType<AudienceDeleted>();

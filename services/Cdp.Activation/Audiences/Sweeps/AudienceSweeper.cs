@@ -1,6 +1,7 @@
 using Cdp.Activation.Audiences.Definitions;
 using Cdp.Activation.Memberships;
 using Cdp.Activation.Profiles;
+using Cdp.ServiceDefaults.Maintenance;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,8 @@ namespace Cdp.Activation.Audiences.Sweeps;
 /// defined, changed or deleted, and, at Cdp:Activation:ReevaluateEvery, a clock sweep of the audiences
 /// that depend on time, so people exit (or enter) when a window passes. Entries and exits are appended
 /// like any others and delivered by AudienceChangePublisher.
-public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording recording, IOptions<ActivationOptions> options,
+/// Held while an operator rebuilds the audiences (MaintenancePause).
+public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording recording, MaintenancePause pause, IOptions<ActivationOptions> options,
     TimeProvider clock, ILogger<AudienceSweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
@@ -23,6 +25,7 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         {
             try
             {
+                using var _ = await pause.EnterAsync(stoppingToken);
                 await BackfillPendingAsync(stoppingToken);
                 if (clock.GetUtcNow() - _lastClockSweep >= options.Value.ReevaluateEvery)
                 {

@@ -1,3 +1,4 @@
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Security;
 using Marten;
 
@@ -7,7 +8,7 @@ public static class ProfileApi
 {
     public static IEndpointRouteBuilder MapProfileApi(this IEndpointRouteBuilder app)
     {
-        var profiles = app.MapGroup("/v1/profiles").RequireToken(TokenAuthorization.ReadToken);
+        var profiles = app.MapGroup("/v1/profiles").RequireToken(TokenAuthorization.ReadToken).RefusedWhileRebuilding();
 
         // A merged id answers with the survivor's profile (its canonical id), so old ids keep working.
         profiles.MapGet("/{id}", async (string id, DateTimeOffset? asOf, IQuerySession session, IReadOnlyList<ComputedTraitDefinition> computed,

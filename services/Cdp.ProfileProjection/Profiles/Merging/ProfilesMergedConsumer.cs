@@ -1,4 +1,5 @@
 using Cdp.Contracts.Identity;
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Persistence;
 using Marten;
 using MassTransit;
@@ -8,12 +9,16 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// The survivor absorbs the merged profile (traits by last writer wins, identifiers united, counts
 /// added) and the merged stream records where it went, in one transaction with the marker. Both
 /// streams are written at the version read, so an event landing on either meanwhile makes this retry.
-public sealed class ProfilesMergedConsumer(IDocumentStore store, TimeProvider clock) : IConsumer<ProfilesMerged>
+/// Held while an operator rebuilds the profiles (MaintenancePause).
+public sealed class ProfilesMergedConsumer(IDocumentStore store, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfilesMerged>
 {
     private static readonly Polly.ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
-    public Task Consume(ConsumeContext<ProfilesMerged> context) =>
-        RaceRetry.ExecuteAsync(async ct => await MergeOnceAsync(context.Message, ct), context.CancellationToken).AsTask();
+    public async Task Consume(ConsumeContext<ProfilesMerged> context)
+    {
+        using var _ = await pause.EnterAsync(context.CancellationToken);
+        await RaceRetry.ExecuteAsync(async ct => await MergeOnceAsync(context.Message, ct), context.CancellationToken);
+    }
 
     private async Task MergeOnceAsync(ProfilesMerged merge, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using Cdp.Contracts.Identity;
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
@@ -6,10 +7,15 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 
 /// Consume a batch of resolved events, append them to their profiles' streams with the
 /// processed-message markers in one transaction (ProfileRecording); ProfilePublisher publishes.
-public sealed class EventResolvedConsumer(ProfileRecording recording, ILogger<EventResolvedConsumer> logger) : IConsumer<Batch<EventResolved>>
+/// Held while an operator rebuilds the profiles (MaintenancePause).
+public sealed class EventResolvedConsumer(ProfileRecording recording, MaintenancePause pause, ILogger<EventResolvedConsumer> logger)
+    : IConsumer<Batch<EventResolved>>
 {
-    public Task Consume(ConsumeContext<Batch<EventResolved>> context) =>
-        PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
+    public async Task Consume(ConsumeContext<Batch<EventResolved>> context)
+    {
+        using var _ = await pause.EnterAsync(context.CancellationToken);
+        await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
             [.. messages.Select(m => new ProfileRecording.Resolved(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
             context.CancellationToken), logger);
+    }
 }

@@ -1,0 +1,86 @@
+namespace Cdp.ServiceDefaults.Maintenance;
+
+/// <summary>
+/// Lets an operator task (a projection rebuild) stop a service's writers without stopping the service:
+/// each writer enters around one unit of work (a consumed batch, a sweep); a pause waits for the ones inside
+/// to leave and holds new ones at the door until it is resumed. Held messages stay unacknowledged on the
+/// broker, so nothing is lost and the backlog drains after the resume.
+/// </summary>
+public sealed class MaintenancePause
+{
+    private readonly Lock _lock = new();
+    private int _inside;
+    private TaskCompletionSource? _resumed;
+    private TaskCompletionSource? _drained;
+
+    /// <summary>Why writers are held, or null when they are not.</summary>
+    public string? Reason { get; private set; }
+
+    /// <summary>Waits while paused, then counts the caller in until the returned handle is disposed. Never nest two entries.</summary>
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            Task resumed;
+            lock (_lock)
+            {
+                if (_resumed is null)
+                {
+                    _inside++;
+                    return new Entry(this);
+                }
+                resumed = _resumed.Task;
+            }
+            await resumed.WaitAsync(ct);
+        }
+    }
+
+    /// <summary>Holds new writers and waits until every writer inside has left. Call <see cref="Resume"/> in any case afterwards.</summary>
+    public async Task PauseAsync(string reason, CancellationToken ct)
+    {
+        Task drained;
+        lock (_lock)
+        {
+            if (_resumed is not null) throw new InvalidOperationException($"Writers are already held: {Reason}");
+            _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Reason = reason;
+            if (_inside == 0) _drained.TrySetResult();
+            drained = _drained.Task;
+        }
+        await drained.WaitAsync(ct);
+    }
+
+    /// <summary>Lets writers in again.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? resumed;
+        lock (_lock)
+        {
+            resumed = _resumed;
+            _resumed = null;
+            _drained = null;
+            Reason = null;
+        }
+        resumed?.TrySetResult();
+    }
+
+    private void Leave()
+    {
+        lock (_lock)
+        {
+            _inside--;
+            if (_inside == 0) _drained?.TrySetResult();
+        }
+    }
+
+    private sealed class Entry(MaintenancePause pause) : IDisposable
+    {
+        private int _left;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _left, 1) == 0) pause.Leave();
+        }
+    }
+}
