@@ -1,0 +1,3 @@
+using Cdp.Ops;
+
+return await OpsCli.RunAsync(args);
