@@ -30,6 +30,9 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
 
     public Uri RabbitMq => new UriBuilder(_servers.RabbitMq) { Path = "/" + Name }.Uri;
 
+    /// <summary>The broker's management API, with its credentials in the URL.</summary>
+    public Uri RabbitMqManagement => _servers.RabbitMqManagement;
+
     public static async Task<IsolatedEnvironment> CreateAsync(string purpose)
     {
         var servers = await TestServers.GetAsync();

@@ -1,0 +1,48 @@
+namespace Cdp.Ops.Tests;
+
+[Collection(OpsCollection.Name)]
+public sealed class StatusTests(OpsPlatform ops)
+{
+    [Fact]
+    public async Task Given_the_platform_running_when_status_runs_then_it_exits_0_with_every_service_ready_its_queues_consumed_and_subscriptions()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await ops.SendAsync("/v1/track", $$"""{"userId":"s-{{run}}","messageId":"{{run}}-s","event":"Checked"}""");
+        await ops.WaitStoredAsync(run, 1);
+
+        var status = await ops.OpsAsync("status", "--json");
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var report = status.Json;
+        Assert.Equal(["Collector", "IdentityResolution", "ProfileProjection", "Activation"],
+            report.GetProperty("services").EnumerateArray().Where(s => s.GetProperty("ready").GetBoolean()).Select(s => s.GetProperty("name").GetString()));
+        var queues = report.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!);
+        foreach (var consumed in new[] { "identity-event-collected", "profiles-event-resolved", "activation-profile-changed" })
+        {
+            Assert.True(queues.ContainsKey(consumed), $"{consumed} missing from {status.Output}");
+        }
+        Assert.Contains(report.GetProperty("subscriptions").EnumerateArray(),
+            s => s.GetProperty("schema").GetString() == "profiles" && s.GetProperty("name").GetString() == "profile-publisher");
+        Assert.Equal(0, report.GetProperty("problems").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Given_a_service_that_does_not_answer_when_status_runs_then_it_exits_1_and_names_the_service()
+    {
+        var run = await ops.OpsAsync("status", "--json", "--collector", "http://127.0.0.1:1");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var collector = run.Json.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Collector");
+        Assert.False(collector.GetProperty("ready").GetBoolean());
+        Assert.Contains(run.Json.GetProperty("problems").EnumerateArray(), p => p.GetString()!.StartsWith("Collector is not ready"));
+    }
+
+    [Fact]
+    public async Task Given_a_wrong_option_when_any_command_runs_then_it_exits_2_and_says_what_is_wrong()
+    {
+        var run = await ops.OpsAsync("replay", "--rate", "fast");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("fast", run.Error);
+    }
+}
