@@ -1,6 +1,7 @@
 using Cdp.ProfileProjection.Profiles;
 using Cdp.ProfileProjection.Profiles.Api;
 using Cdp.ProfileProjection.Profiles.Merging;
+using Cdp.ProfileProjection.Profiles.Rebuilding;
 using Cdp.ProfileProjection.Profiles.Recording;
 using Cdp.ProfileProjection.Publishing;
 using Cdp.ServiceDefaults.Maintenance;
@@ -24,6 +25,7 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileRecording>();
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
+        builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));

@@ -43,17 +43,7 @@ public static class ProfileBenchmark
             var publishing = progress.AddTask("publishing EventResolved", maxValue: count);
             for (var sent = 0; sent < count; sent += 500)
             {
-                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i =>
-                {
-                    var profileId = $"p{random.Next(profileCount):D6}";
-                    var now = DateTimeOffset.UtcNow;
-                    var message = JsonSerializer.SerializeToElement(new
-                    {
-                        type = "track", userId = profileId, @event = "Order Completed", properties = new { revenue = 19.90, sku = $"sku-{i % 50}" },
-                    });
-                    return new EventResolved(profileId, new EventCollected(Guid.NewGuid().ToString(), "track", profileId, null, "Order Completed", now, now,
-                        "bench", "first", message), [new Identifier("user_id", profileId)], []);
-                });
+                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => ResolvedEventLoad.Create(i, profileCount, random));
                 await Task.WhenAll(chunk.Select(e => bus.Publish(e, ct)));
                 publishing.Increment(Math.Min(500, count - sent));
             }

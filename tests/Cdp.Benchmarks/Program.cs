@@ -6,4 +6,5 @@ root.Subcommands.Add(CollectorBenchmark.Command());
 root.Subcommands.Add(IdentityBenchmark.Command());
 root.Subcommands.Add(ProfileBenchmark.Command());
 root.Subcommands.Add(ActivationBenchmark.Command());
+root.Subcommands.Add(OpsBenchmark.Command());
 return await root.Parse(args).InvokeAsync();

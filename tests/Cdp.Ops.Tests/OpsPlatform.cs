@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Cdp.Testing;
 using Npgsql;
 
@@ -15,37 +13,8 @@ public sealed class OpsPlatform : IAsyncLifetime
 
     public async Task DisposeAsync() => await Platform.DisposeAsync();
 
-    public sealed record Run(int ExitCode, string Output, string Error)
-    {
-        public JsonElement Json => JsonDocument.Parse(Output).RootElement;
-
-        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
-    }
-
     /// Runs `cdp-ops ARGS` as its own process with the platform's addresses in its environment.
-    public async Task<Run> OpsAsync(params string[] args)
-    {
-        var dll = Path.Combine(Platform.RepositoryRoot(), "tools", "Cdp.Ops", "bin", Platform.BuildConfiguration(), "net10.0", "cdp-ops.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing; build the solution first (./cdp test does).");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        info.ArgumentList.Add(dll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        var env = Platform.Environment;
-        info.Environment["CDP_POSTGRES"] = env.Postgres;
-        info.Environment["CDP_RABBITMQ"] = env.RabbitMq.ToString();
-        info.Environment["CDP_RABBITMQ_MANAGEMENT"] = env.RabbitMqManagement.ToString();
-        info.Environment["CDP_COLLECTOR_URL"] = Platform.Urls["Collector"].ToString();
-        info.Environment["CDP_IDENTITY_URL"] = Platform.Urls["IdentityResolution"].ToString();
-        info.Environment["CDP_PROFILES_URL"] = Platform.Urls["ProfileProjection"].ToString();
-        info.Environment["CDP_ACTIVATION_URL"] = Platform.Urls["Activation"].ToString();
-        info.Environment["CDP_ADMIN_TOKEN"] = "dev-admin-token";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Run(process.ExitCode, await output, await error);
-    }
+    public Task<OpsCli.Run> OpsAsync(params string[] args) => OpsCli.RunAsync(Platform, args);
 
     public async Task<List<(string Id, string Data)>> DocumentsAsync(string table)
     {

@@ -15,7 +15,7 @@ namespace Cdp.ServiceDefaults.Maintenance;
 /// rebuilt documents answer 503 meanwhile (<see cref="RebuildApi.RefusedWhileRebuilding{TBuilder}"/>).
 /// </summary>
 public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource database, MaintenancePause pause, IHostApplicationLifetime lifetime,
-    TimeProvider clock, ILogger<ProjectionRebuilder> logger, IReadOnlyList<string> projections)
+    TimeProvider clock, ILogger<ProjectionRebuilder> logger, IEnumerable<IProjectionRebuild> ownRebuilds, IReadOnlyList<string> projections)
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ProjectionTimeout = TimeSpan.FromHours(2);
@@ -73,6 +73,12 @@ public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource d
             foreach (var name in projections)
             {
                 Update(s => s with { Current = name, Processed = 0 });
+                if (ownRebuilds.FirstOrDefault(r => r.Name == name) is { } own)
+                {
+                    await own.RebuildAsync(applied => Update(s => s with { Processed = applied }), ct);
+                    Update(s => s with { Processed = total });
+                    continue;
+                }
                 using var progress = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var watching = WatchProgressAsync(name, progress.Token);
                 await daemon.RebuildProjectionAsync(name, ProjectionTimeout, ct);
