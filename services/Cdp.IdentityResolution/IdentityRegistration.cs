@@ -1,6 +1,7 @@
 using Cdp.IdentityResolution.Identities;
 using Cdp.IdentityResolution.Identities.Api;
 using Cdp.IdentityResolution.Identities.Extraction;
+using Cdp.IdentityResolution.Identities.ReResolving;
 using Cdp.IdentityResolution.Identities.Resolving;
 using Cdp.IdentityResolution.Identities.Rules;
 using Cdp.IdentityResolution.Publishing;
@@ -18,6 +19,8 @@ public static class IdentityRegistration
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Cdp:Identity"));
         builder.Services.AddSingleton(sp => new IdentifierExtractor(sp.GetRequiredService<IOptions<IdentityOptions>>().Value));
         builder.Services.AddSingleton<EventResolution>();
+        builder.Services.AddSingleton<ReResolution>();
+        builder.Services.AddSingleton<ReResolutionRuns>();
         builder.AddCdpMessaging("identity", x => x.AddConsumer<EventCollectedConsumer>(typeof(EventCollectedConsumerDefinition)));
         builder.AddCdpMarten("identity", options =>
             {
@@ -43,6 +46,7 @@ public static class IdentityRegistration
     public static WebApplication MapIdentityResolution(this WebApplication app)
     {
         app.MapIdentityApi();
+        app.MapReResolutionApi();
         return app;
     }
 }

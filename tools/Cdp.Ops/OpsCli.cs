@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cdp.Ops.Identity;
 using Cdp.Ops.Import;
 using Cdp.Ops.Rebuild;
 using Cdp.Ops.Replay;
@@ -17,7 +18,7 @@ public static class OpsCli
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand($"""
-            Operator commands for Cdp.Events: status, replay, rebuild and import.
+            Operator commands for Cdp.Events: status, replay, rebuild, import and identity re-resolve.
             Run from the repository as `./cdp ops COMMAND`, or as the `cdp-ops` .NET tool.
             Every command takes the connection options below; `COMMAND --help` has examples.
             {ExitCodes.Help}
@@ -27,6 +28,7 @@ public static class OpsCli
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(RebuildCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ReResolveCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -19,6 +19,12 @@ public sealed class Graph
     /// Profiles by id, merged ones included (their MergedInto points on).
     public Dictionary<string, IdentityProfile> Profiles { get; }
 
+    /// A graph held wholly in memory, from nothing: what a re-resolution builds.
+    public static Graph Empty() => new([], []);
+
+    /// The profile an identifier or profile id lives on now, following merges.
+    public IdentityProfile? CanonicalOf(string profileId) => Canonical(profileId);
+
     public static async Task<Graph> LoadAsync(IQuerySession session, IEnumerable<Identifier> identifiers, CancellationToken ct)
     {
         // An alias's previousId may be a user id or an anonymous id: read both.
