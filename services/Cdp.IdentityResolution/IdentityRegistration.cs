@@ -1,14 +1,13 @@
 using Cdp.IdentityResolution.Identities;
 using Cdp.IdentityResolution.Identities.Api;
-using Cdp.IdentityResolution.Identities.Extraction;
 using Cdp.IdentityResolution.Identities.ReResolving;
 using Cdp.IdentityResolution.Identities.Resolving;
 using Cdp.IdentityResolution.Identities.Rules;
 using Cdp.IdentityResolution.Publishing;
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
 using JasperFx.Events.Projections;
-using Microsoft.Extensions.Options;
 
 namespace Cdp.IdentityResolution;
 
@@ -17,7 +16,8 @@ public static class IdentityRegistration
     public static WebApplicationBuilder AddIdentityResolution(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Cdp:Identity"));
-        builder.Services.AddSingleton(sp => new IdentifierExtractor(sp.GetRequiredService<IOptions<IdentityOptions>>().Value));
+        builder.Services.AddSingleton<IdentityRulesInForce>();
+        builder.Services.AddSingleton<MaintenancePause>();
         builder.Services.AddSingleton<EventResolution>();
         builder.Services.AddSingleton<ReResolution>();
         builder.Services.AddSingleton<ReResolutionRuns>();
@@ -25,6 +25,7 @@ public static class IdentityRegistration
         builder.AddCdpMarten("identity", options =>
             {
                 options.Schema.For<IdentifierOwner>();
+                options.Schema.For<AppliedIdentityRules>();
                 options.Projections.Add<IdentityProfileProjection>(ProjectionLifecycle.Inline);
                 options.Events.AddEventType<ProfileCreated>();
                 options.Events.AddEventType<IdentifierAdded>();
@@ -33,12 +34,17 @@ public static class IdentityRegistration
                 options.Events.AddEventType<ProfileMergedInto>();
                 options.Events.AddEventType<EventAttributed>();
                 options.Events.AddEventType<EventUnresolvable>();
+                options.Events.AddEventType<ProfileSuperseded>();
+                options.Events.AddEventType<IdentifiersReplaced>();
+                options.Events.AddEventType<EventReattributed>();
             })
             .AddSubscriptionWithServices<IdentityPublisher>(ServiceLifetime.Singleton, o =>
             {
                 o.Name = "identity-publisher";
                 o.IncludeType<EventAttributed>();
                 o.IncludeType<ProfileMergedFrom>();
+                o.IncludeType<EventReattributed>();
+                o.IncludeType<ProfileSuperseded>();
             });
         return builder;
     }

@@ -30,6 +30,7 @@ public static class ProfileRegistration
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
             x.AddConsumer<ProfilesMergedConsumer>();
+            x.AddConsumer<ProfileRetiredConsumer>();
         });
         builder.AddCdpMarten("profiles", options =>
             {

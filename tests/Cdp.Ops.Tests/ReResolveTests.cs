@@ -95,7 +95,7 @@ public sealed class ReResolveTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Given_a_rules_file_with_a_typo_or_without_dry_run_when_re_resolving_then_it_exits_2_naming_the_problem()
+    public async Task Given_a_rules_file_with_a_typo_an_impossible_value_or_not_an_object_when_re_resolving_then_it_exits_2_naming_the_problem()
     {
         var typo = await DryRunAsync("""{"Rules":{"email":{"Limt":1}}}""");
         Assert.True(typo.ExitCode == 2, typo.ToString());
@@ -106,9 +106,9 @@ public sealed class ReResolveTests : IAsyncLifetime
         Assert.Contains("Rules.email.Limit", zero.Error);
 
         var file = Path.Combine(Path.GetTempPath(), $"rules-{_run}.json");
-        await File.WriteAllTextAsync(file, "{}");
+        await File.WriteAllTextAsync(file, "[1,2]");
         var apply = await OpsCli.RunAsync(_platform, "identity", "re-resolve", "--rules", file);
         Assert.True(apply.ExitCode == 2, apply.ToString());
-        Assert.Contains("--dry-run", apply.Error);
+        Assert.Contains("not valid", apply.Error);
     }
 }

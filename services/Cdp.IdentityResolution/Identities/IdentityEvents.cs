@@ -32,3 +32,15 @@ public sealed record EventAttributed(string ProfileId, EventCollected Event, IRe
 
 /// An event left with no usable identifier; kept in the day's "unresolvable-yyyy-MM-dd" stream, never lost.
 public sealed record EventUnresolvable(string MessageId, EventCollected Event, IReadOnlyList<DroppedIdentifier> Dropped, DateTimeOffset At);
+
+// Written when an operator applies other identity rules (`./cdp ops identity re-resolve`); RunId names that run.
+
+/// The profile's events belong to other profiles under the rules applied by RunId; it points to SucceededBy from now on.
+public sealed record ProfileSuperseded(string ProfileId, string SucceededBy, string RunId, DateTimeOffset At);
+
+/// Under the rules applied by RunId the profile holds exactly these identifiers (with when each was first seen).
+public sealed record IdentifiersReplaced(string ProfileId, IReadOnlyList<HeldIdentifier> Identifiers, string RunId, DateTimeOffset At);
+
+/// The ingest-log entry of an event that the rules applied by RunId moved to this profile: it replaces the event's earlier attribution.
+public sealed record EventReattributed(string ProfileId, EventCollected Event, IReadOnlyList<Identifier> Identifiers,
+    IReadOnlyList<DroppedIdentifier> Dropped, string RunId, DateTimeOffset At);

@@ -39,6 +39,12 @@ public sealed class IdentityProfile
             case ProfileMergedInto e:
                 MergedInto = e.SurvivorId;
                 break;
+            case ProfileSuperseded e:
+                MergedInto = e.SucceededBy;
+                break;
+            case IdentifiersReplaced e:
+                Identifiers = [.. e.Identifiers];
+                break;
         }
     }
 }

@@ -5,11 +5,14 @@ namespace Cdp.Contracts.Identity;
 /// <param name="Event">The collected event, unchanged.</param>
 /// <param name="Identifiers">The identifiers of the event that the profile holds.</param>
 /// <param name="Dropped">Identifiers of the event left out by a rule, with the rule.</param>
+/// <param name="Reassignment">Set when identity rules were applied again and moved this already recorded event to
+/// <paramref name="ProfileId"/>: the id of that re-resolution, so the move is recorded once and the original is not a duplicate of it.</param>
 public sealed record EventResolved(
     string ProfileId,
     Collector.EventCollected Event,
     IReadOnlyList<Identifier> Identifiers,
-    IReadOnlyList<DroppedIdentifier> Dropped);
+    IReadOnlyList<DroppedIdentifier> Dropped,
+    string? Reassignment = null);
 
 /// <summary>An identifier that a rule kept off a profile.</summary>
 /// <param name="Type">Identifier type.</param>

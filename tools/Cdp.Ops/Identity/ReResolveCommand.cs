@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Cdp.Ops.Identity;
 
-/// `identity re-resolve --rules FILE --dry-run`: what other identity rules would change, from the ingest log.
+/// `identity re-resolve --rules FILE [--dry-run]`: what other identity rules would change, from the ingest log, and applying them.
 public static class ReResolveCommand
 {
     private static readonly Option<FileInfo> Rules = new("--rules")
@@ -25,11 +25,15 @@ public static class ReResolveCommand
             in IdentityResolution, beside the live graph, and prints the difference: profiles before and after, merges
             that would appear (joins) or be undone (splits), events that would move, and a sample of affected profiles
             with their identifiers.
-            Applying the rules to the live graph is not available yet: use --dry-run.
+            Without --dry-run the rules are applied: resolution is held, the graph is switched in one transaction and
+            the rules stay in force (they replace Cdp:Identity). Profiles the rules regroup are superseded by new
+            ones, including splitting profiles they no longer join; their events are re-attributed and the profiles
+            and audiences follow as for any event. Profiles the rules leave whole keep their ids.
 
             Examples:
               ./cdp ops identity re-resolve --rules stricter-email.json --dry-run
               ./cdp ops identity re-resolve --rules rules.json --dry-run --sample 50 --json
+              ./cdp ops identity re-resolve --rules stricter-email.json
             rules.json: {"Rules":{"email":{"Priority":2,"Limit":1}},"Blocked":{"Exact":["test@example.com"]}}
             """)
         {
@@ -42,17 +46,14 @@ public static class ReResolveCommand
 
     private static async Task<int> RunAsync(ParseResult r, OpsSettings settings, CancellationToken ct)
     {
-        if (!r.GetValue(DryRun))
-        {
-            throw new UsageException("applying new identity rules to the live graph is not available yet; add --dry-run to see the difference they would make.");
-        }
+        var apply = !r.GetValue(DryRun);
         var rules = r.GetValue(Rules)!;
         if (!rules.Exists) throw new UsageException($"--rules {rules.FullName} does not exist.");
         using var client = settings.AdminClient(settings.Identity);
         HttpResponseMessage started;
         try
         {
-            started = await client.PostAsync($"/v1/admin/re-resolve/dry-run?sample={r.GetValue(Sample)}",
+            started = await client.PostAsync($"/v1/admin/re-resolve/{(apply ? "apply" : "dry-run")}?sample={r.GetValue(Sample)}",
                 new StringContent(await File.ReadAllTextAsync(rules.FullName, ct), System.Text.Encoding.UTF8, "application/json"), ct);
         }
         catch (HttpRequestException e)
@@ -72,7 +73,7 @@ public static class ReResolveCommand
         {
             while (true)
             {
-                status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/re-resolve/dry-run", ct);
+                status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/re-resolve", ct);
                 report(status);
                 if (status.GetProperty("state").GetString() is "completed" or "failed") return;
                 await Task.Delay(250, ct);
@@ -85,7 +86,7 @@ public static class ReResolveCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask("resolving the ingest log again", maxValue: 1);
+                    var task = progress.AddTask(apply ? "applying the rules to the ingest log" : "resolving the ingest log again", maxValue: 1);
                     await FollowAsync(s =>
                     {
                         task.MaxValue = Math.Max(1, s.GetProperty("total").GetInt64());
@@ -96,15 +97,16 @@ public static class ReResolveCommand
         }
         if (status.GetProperty("state").GetString() == "failed")
         {
-            await Console.Error.WriteLineAsync($"error: the dry run failed: {status.GetProperty("error").GetString()}");
+            await Console.Error.WriteLineAsync($"error: the re-resolution failed, nothing changed: {status.GetProperty("error").GetString()}");
             return ExitCodes.Failed;
         }
-        var diff = status.GetProperty("result");
+        var result = status.GetProperty("result");
         if (settings.Json)
         {
-            OpsCli.WriteJson(diff);
+            OpsCli.WriteJson(result);
             return ExitCodes.Ok;
         }
+        var diff = apply ? result.GetProperty("difference") : result;
         var summary = new Table().AddColumns("", "today", "with the new rules");
         summary.AddRow("events", $"{diff.GetProperty("events").GetInt64():N0}", "");
         summary.AddRow("profiles", $"{diff.GetProperty("profilesBefore").GetInt32():N0}", $"{diff.GetProperty("profilesAfter").GetInt32():N0}");
@@ -126,7 +128,11 @@ public static class ReResolveCommand
             }
             AnsiConsole.Write(table);
         }
-        AnsiConsole.MarkupLine($"dry run over {diff.GetProperty("events").GetInt64():N0} events in {diff.GetProperty("seconds").GetDouble():F1} s; nothing changed.");
+        AnsiConsole.MarkupLine(apply
+            ? $"applied as {Markup.Escape(result.GetProperty("runId").GetString()!)}: {result.GetProperty("profilesSuperseded").GetInt32():N0} profiles superseded, " +
+              $"{result.GetProperty("profilesCreated").GetInt32():N0} created, {result.GetProperty("eventsReattributed").GetInt64():N0} events re-attributed " +
+              $"in {diff.GetProperty("seconds").GetDouble():F1} s; profiles and audiences follow as the events are recorded (./cdp ops status shows the queues)."
+            : $"dry run over {diff.GetProperty("events").GetInt64():N0} events in {diff.GetProperty("seconds").GetDouble():F1} s; nothing changed.");
         return ExitCodes.Ok;
     }
 }

@@ -17,3 +17,6 @@ public sealed record ReResolutionDiff(long Events, int ProfilesBefore, int Profi
 public sealed record AffectedProfile(string Change, IReadOnlyList<ProfilePart> Before, IReadOnlyList<ProfilePart> After);
 
 public sealed record ProfilePart(string ProfileId, long Events, IReadOnlyList<string> Identifiers);
+
+/// What applying rules did: the run that did it, profiles superseded and created, events re-attributed, and the difference.
+public sealed record ReResolutionApplied(string RunId, int ProfilesSuperseded, int ProfilesCreated, long EventsReattributed, ReResolutionDiff Difference);

@@ -1,25 +1,25 @@
-using Cdp.IdentityResolution.Identities.Rules;
-
 namespace Cdp.IdentityResolution.Identities.ReResolving;
 
-/// The latest dry run of other identity rules, run in the background so a long ingest log can be followed.
-public sealed class ReResolutionRuns(ReResolution reResolution, IHostApplicationLifetime lifetime, ILogger<ReResolutionRuns> logger)
+/// The latest re-resolution (a dry run or applying rules), run in the background so a long ingest log can be followed.
+public sealed class ReResolutionRuns(IHostApplicationLifetime lifetime, ILogger<ReResolutionRuns> logger)
 {
+    /// <param name="Mode">dry-run or apply.</param>
     /// <param name="State">idle, running, completed or failed.</param>
-    public sealed record Status(string State, long Total, long Processed, ReResolutionDiff? Result, string? Error)
+    /// <param name="Result">A ReResolutionDiff for a dry run, a ReResolutionApplied for apply.</param>
+    public sealed record Status(string Mode, string State, long Total, long Processed, object? Result, string? Error)
     {
         public bool Running => State == "running";
     }
 
     private readonly Lock _lock = new();
-    private Status _status = new("idle", 0, 0, null, null);
+    private Status _status = new("dry-run", "idle", 0, 0, null, null);
 
     public Status Current
     {
         get { lock (_lock) return _status; }
     }
 
-    public bool TryStart(IdentityOptions options, int sample, out Status started)
+    public bool TryStart(string mode, Func<CancellationToken, Task<long>> count, Func<Action<long>, CancellationToken, Task<object>> work, out Status started)
     {
         lock (_lock)
         {
@@ -28,23 +28,21 @@ public sealed class ReResolutionRuns(ReResolution reResolution, IHostApplication
                 started = _status;
                 return false;
             }
-            _status = started = new Status("running", 0, 0, null, null);
+            _status = started = new Status(mode, "running", 0, 0, null, null);
         }
         _ = Task.Run(async () =>
         {
             var ct = lifetime.ApplicationStopping;
             try
             {
-                var total = await reResolution.CountAsync(ct);
+                var total = await count(ct);
                 Update(s => s with { Total = total });
-                var diff = await reResolution.DryRunAsync(options, sample, processed => Update(s => s with { Processed = processed }), ct);
-                Update(s => s with { State = "completed", Processed = diff.Events, Result = diff });
-                logger.LogInformation("Re-resolution dry run over {Events} events: {Before} profiles before, {After} after, {Splits} splits, {Joins} joins",
-                    diff.Events, diff.ProfilesBefore, diff.ProfilesAfter, diff.Splits, diff.Joins);
+                var result = await work(processed => Update(s => s with { Processed = processed }), ct);
+                Update(s => s with { State = "completed", Processed = s.Total, Result = result });
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Re-resolution dry run failed");
+                logger.LogError(e, "Re-resolution ({Mode}) failed", mode);
                 Update(s => s with { State = "failed", Error = e.Message });
             }
         });

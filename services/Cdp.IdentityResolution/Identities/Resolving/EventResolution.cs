@@ -8,7 +8,6 @@ using Cdp.ServiceDefaults.Persistence;
 using Cdp.ServiceDefaults.Telemetry;
 using JasperFx;
 using Marten;
-using Microsoft.Extensions.Options;
 using Polly;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
@@ -17,8 +16,7 @@ namespace Cdp.IdentityResolution.Identities.Resolving;
 /// events, the ingest-log entry and the processed-message marker in one transaction. Two events
 /// racing on the same identifiers or profiles collide on the (type, value) primary key or on a
 /// stream version; the loser runs again with fresh state, so a race never duplicates.
-public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptions> options, IdentifierExtractor extractor,
-    TimeProvider clock, ILogger<EventResolution> logger)
+public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce rules, TimeProvider clock, ILogger<EventResolution> logger)
 {
     private static readonly System.Diagnostics.Metrics.Meter Meter = new(CdpMetrics.MeterName + ".Identity");
 
@@ -53,6 +51,7 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
         var pending = await session.PendingAsync(batch, c => MarkerOf(c.Event), "identity", ct);
         if (pending.Count == 0) return;
         var now = clock.GetUtcNow();
+        var (options, extractor) = await rules.CurrentAsync(ct);
 
         // Counted once the transaction commits, so a retried batch does not count twice.
         var unresolvable = new List<string>();
@@ -75,7 +74,7 @@ public sealed class EventResolution(IDocumentStore store, IOptions<IdentityOptio
                 continue;
             }
 
-            var decision = IdentityDecision.Decide(collected.Type, candidates, graph.OwnersOf(candidates), options.Value, now, ProfileIds.New());
+            var decision = IdentityDecision.Decide(collected.Type, candidates, graph.OwnersOf(candidates), options, now, ProfileIds.New());
             if (decision.IsNewProfile)
             {
                 graph.Profiles[decision.ProfileId] = new IdentityProfile { Id = decision.ProfileId, CreatedAt = now };

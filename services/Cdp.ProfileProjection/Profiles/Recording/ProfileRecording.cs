@@ -17,8 +17,10 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
 
     public sealed record Resolved(EventResolved Event, string? TraceParent);
 
-    // Message ids are unique per source: two sources may reuse one without being duplicates.
-    private static string MarkerOf(EventResolved e) => $"{e.Event.SourceId}:{e.Event.MessageId}";
+    // Message ids are unique per source: two sources may reuse one without being duplicates. An event that
+    // re-resolution moved is recorded again on its new profile, once per re-resolution.
+    private static string MarkerOf(EventResolved e) =>
+        e.Reassignment is { } run ? $"{run}:{e.Event.SourceId}:{e.Event.MessageId}" : $"{e.Event.SourceId}:{e.Event.MessageId}";
 
     public Task RecordAsync(IReadOnlyList<Resolved> batch, CancellationToken ct) =>
         RaceRetry.ExecuteAsync(async token => await RecordOnceAsync(batch, token), ct).AsTask();
