@@ -31,26 +31,8 @@ public static class OpsBenchmark
         var platform = target.Platform;
         var bus = await target.StartBusAsync(ct);
         await using var db = NpgsqlDataSource.Create(platform.Environment.Postgres);
-        var random = new Random(11);
-
         var fill = Stopwatch.StartNew();
-        await AnsiConsole.Progress().StartAsync(async progress =>
-        {
-            var publishing = progress.AddTask("filling the profile store", maxValue: count);
-            for (var sent = 0; sent < count; sent += 500)
-            {
-                await Task.WhenAll(Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => bus.Publish(ResolvedEventLoad.Create(i, profileCount, random), ct)));
-                publishing.Value = sent;
-            }
-            long recorded = 0;
-            while (recorded < count)
-            {
-                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
-                recorded = (long)(await command.ExecuteScalarAsync(ct))!;
-                publishing.Value = recorded;
-                await Task.Delay(500, ct);
-            }
-        });
+        await ResolvedEventLoad.RecordAsync(bus, db, count, profileCount, seed: 11, ct);
         var fillSeconds = fill.Elapsed.TotalSeconds;
         await using var head = db.CreateCommand("select max(seq_id) from profiles.mt_events");
         var stored = (long)(await head.ExecuteScalarAsync(ct))!;

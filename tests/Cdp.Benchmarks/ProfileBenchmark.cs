@@ -1,12 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
-using Cdp.Contracts;
-using Cdp.Contracts.Collector;
-using Cdp.Contracts.Identity;
 using Cdp.Testing;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Spectre.Console;
 
@@ -35,27 +29,8 @@ public static class ProfileBenchmark
         var bus = await target.StartBusAsync(ct);
         await using var db = NpgsqlDataSource.Create(platform.Environment.Postgres);
 
-        var random = new Random(7);
         var clock = Stopwatch.StartNew();
-        long recorded = 0;
-        await AnsiConsole.Progress().StartAsync(async progress =>
-        {
-            var publishing = progress.AddTask("publishing EventResolved", maxValue: count);
-            for (var sent = 0; sent < count; sent += 500)
-            {
-                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => ResolvedEventLoad.Create(i, profileCount, random));
-                await Task.WhenAll(chunk.Select(e => bus.Publish(e, ct)));
-                publishing.Increment(Math.Min(500, count - sent));
-            }
-            var recording = progress.AddTask("recorded in the event store", maxValue: count);
-            while (recorded < count && clock.Elapsed < TimeSpan.FromMinutes(10))
-            {
-                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
-                recorded = (long)(await command.ExecuteScalarAsync(ct))!;
-                recording.Value = recorded;
-                await Task.Delay(250, ct);
-            }
-        });
+        var recorded = await ResolvedEventLoad.RecordAsync(bus, db, count, profileCount, seed: 7, ct);
         var seconds = clock.Elapsed.TotalSeconds;
 
         await using var latency = db.CreateCommand("""

@@ -1,13 +1,44 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Cdp.Contracts;
 using Cdp.Contracts.Collector;
 using Cdp.Contracts.Identity;
+using MassTransit;
+using Npgsql;
+using Spectre.Console;
 
 namespace Cdp.Benchmarks;
 
 /// Resolved "Order Completed" events over a set of profiles, as IdentityResolution would publish them to ProfileProjection.
 public static class ResolvedEventLoad
 {
+    /// Publishes <paramref name="count"/> events and waits (up to 10 minutes) until the profile store holds them; returns how many it holds.
+    public static async Task<long> RecordAsync(IBus bus, NpgsqlDataSource db, int count, int profileCount, int seed, CancellationToken ct)
+    {
+        var random = new Random(seed);
+        var clock = Stopwatch.StartNew();
+        long recorded = 0;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var publishing = progress.AddTask("publishing EventResolved", maxValue: count);
+            for (var sent = 0; sent < count; sent += 500)
+            {
+                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => Create(i, profileCount, random));
+                await Task.WhenAll(chunk.Select(e => bus.Publish(e, ct)));
+                publishing.Increment(Math.Min(500, count - sent));
+            }
+            var recording = progress.AddTask("recorded in the event store", maxValue: count);
+            while (recorded < count && clock.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
+                recorded = (long)(await command.ExecuteScalarAsync(ct))!;
+                recording.Value = recorded;
+                await Task.Delay(250, ct);
+            }
+        });
+        return recorded;
+    }
+
     public static EventResolved Create(int index, int profileCount, Random random)
     {
         var profileId = $"p{random.Next(profileCount):D6}";
