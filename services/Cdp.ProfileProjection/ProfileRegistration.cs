@@ -45,6 +45,7 @@ public static class ProfileRegistration
                 options.Events.AddEventType<Aliased>();
                 options.Events.AddEventType<ProfileMergedFrom>();
                 options.Events.AddEventType<ProfileMergedInto>();
+                options.Events.AddEventType<ProfileSuperseded>();
             })
             .AddSubscriptionWithServices<ProfilePublisher>(ServiceLifetime.Singleton, o => o.Name = "profile-publisher");
         return builder;

@@ -16,6 +16,14 @@ public sealed class OpsPlatform : IAsyncLifetime
     /// Runs `cdp-ops ARGS` as its own process with the platform's addresses in its environment.
     public Task<OpsCli.Run> OpsAsync(params string[] args) => OpsCli.RunAsync(Platform, args);
 
+    /// Runs SQL on the platform's database: how a test damages documents that a rebuild must restore.
+    public async Task<int> ExecuteAsync(string sql)
+    {
+        await using var db = NpgsqlDataSource.Create(Platform.Environment.Postgres);
+        await using var command = db.CreateCommand(sql);
+        return await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<List<(string Id, string Data)>> DocumentsAsync(string table)
     {
         await using var db = NpgsqlDataSource.Create(Platform.Environment.Postgres);

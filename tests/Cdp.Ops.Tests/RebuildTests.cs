@@ -25,6 +25,11 @@ public sealed class RebuildTests(OpsPlatform ops)
             await ops.Platform.ProfileAsync($"anonymous_id:phone-{_run}") is { } p && p.GetProperty("eventCount").GetInt32() == 3, what: "the merged profile");
         await ops.Platform.Environment.WaitForQuietQueuesAsync();
         var before = await ops.DocumentsAsync("profiles.mt_doc_customerprofile");
+        // Damage two profiles, as a bug in a projection would: the rebuild must restore them from the events.
+        var damaged = before.Where(d => d.Data.Contains($"u0-{_run}") || d.Data.Contains($"u1-{_run}")).Select(d => d.Id).ToList();
+        Assert.Equal(2, damaged.Count);
+        Assert.Equal(1, await ops.ExecuteAsync($"update profiles.mt_doc_customerprofile set data = jsonb_set(data, '{{EventCount}}', '999') where id = '{damaged[0]}'"));
+        Assert.Equal(1, await ops.ExecuteAsync($"delete from profiles.mt_doc_customerprofile where id = '{damaged[1]}'"));
 
         var rebuild = ops.OpsAsync("rebuild", "profiles", "--json");
         var during = Task.Run(async () =>
@@ -66,6 +71,7 @@ public sealed class RebuildTests(OpsPlatform ops)
         await ops.Platform.Environment.WaitForQuietQueuesAsync();
         string[] tables = ["activation.mt_doc_audience", "activation.mt_doc_profilememberships", "activation.mt_doc_audiencemember"];
         var before = await Task.WhenAll(tables.Select(ops.DocumentsAsync));
+        Assert.Equal(2, await ops.ExecuteAsync($"delete from activation.mt_doc_audiencemember where data->>'AudienceKey' = '{key}'"));
 
         var run = await ops.OpsAsync("rebuild", "audiences", "--json");
 

@@ -23,5 +23,14 @@ public static class StoredEvents
             command.Parameters.Add(new NpgsqlParameter { Value = prefix + "%" });
             return (long)(await command.ExecuteScalarAsync())! == count;
         }, TimeSpan.FromSeconds(60), $"{count} events with message ids {prefix}* in the profile store");
+        // Replay reads up to the store's high-water mark, which the daemon moves shortly after each append.
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var command = db.CreateCommand("""
+                select coalesce((select last_seq_id from profiles.mt_event_progression where name = 'HighWaterMark'), 0)
+                       >= (select max(seq_id) from profiles.mt_events)
+                """);
+            return (bool)(await command.ExecuteScalarAsync())!;
+        }, TimeSpan.FromSeconds(60), "the profile store's high-water mark to reach its last event");
     }
 }

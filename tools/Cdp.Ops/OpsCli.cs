@@ -70,6 +70,11 @@ public static class OpsCli
                                                    "and that the platform is up (./cdp status).");
                 return ExitCodes.Unreachable;
             }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or System.Text.Json.JsonException)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Failed;
+            }
         };
 
     public static void WriteJson(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));

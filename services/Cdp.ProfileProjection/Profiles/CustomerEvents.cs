@@ -30,3 +30,7 @@ public sealed record ProfileMergedFrom(string ProfileId, string MergedId, string
 
 /// This profile now lives on in SurvivorId; events that still arrive for it go there.
 public sealed record ProfileMergedInto(string ProfileId, string SurvivorId, string MessageId, DateTimeOffset At);
+
+/// Identity rules applied again (run RunId) moved this profile's events to other profiles, which receive them
+/// re-attributed; it points to SucceededBy, and events still addressed to it the old way are left to those copies.
+public sealed record ProfileSuperseded(string ProfileId, string SucceededBy, string RunId, DateTimeOffset At);

@@ -20,6 +20,8 @@ public sealed class CustomerProfile
     public DateTimeOffset? LastSeen { get; set; }
     /// Set once this profile was merged into another; reads and late events follow it.
     public string? MergedInto { get; set; }
+    /// The re-resolution that superseded this profile (ProfileSuperseded), if one did.
+    public string? RetiredBy { get; set; }
     public ProfileActivity Activity { get; set; } = new();
 
     public void Record(object data) => Record(data, []);
@@ -59,6 +61,10 @@ public sealed class CustomerProfile
                 break;
             case ProfileMergedInto e:
                 MergedInto = e.SurvivorId;
+                break;
+            case ProfileSuperseded e:
+                MergedInto = e.SucceededBy;
+                RetiredBy = e.RunId;
                 break;
         }
     }

@@ -30,6 +30,7 @@ public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger)
             {
                 ProfileMergedFrom m => m.MessageId,
                 ProfileMergedInto m => m.MessageId,
+                ProfileSuperseded m => m.RunId,
                 _ => ProvenanceOf(e.Data)?.MessageId,
             }).LastOrDefault(m => m is not null);
             var changed = changedTraits.Concat(group.Select(e => e.Data).OfType<ProfileMergedFrom>().SelectMany(m => m.Traits.Keys)).Distinct().ToList();

@@ -35,8 +35,27 @@ public sealed class MaintenancePause
         }
     }
 
-    /// <summary>Holds new writers and waits until every writer inside has left. Call <see cref="Resume"/> in any case afterwards.</summary>
-    public async Task PauseAsync(string reason, CancellationToken ct)
+    /// <summary>Counts the caller in unless writers are held; for requests, which are refused rather than made to wait.</summary>
+    public bool TryEnter(out IDisposable entry)
+    {
+        lock (_lock)
+        {
+            if (_resumed is not null)
+            {
+                entry = null!;
+                return false;
+            }
+            _inside++;
+            entry = new Entry(this);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Holds new writers and waits until every writer inside has left; if they have not within <paramref name="drainTimeout"/>,
+    /// lets writers in again and throws, so a stuck writer never leaves the service held. Call <see cref="Resume"/> when done.
+    /// </summary>
+    public async Task PauseAsync(string reason, TimeSpan drainTimeout, CancellationToken ct)
     {
         Task drained;
         lock (_lock)
@@ -48,7 +67,16 @@ public sealed class MaintenancePause
             if (_inside == 0) _drained.TrySetResult();
             drained = _drained.Task;
         }
-        await drained.WaitAsync(ct);
+        try
+        {
+            await drained.WaitAsync(drainTimeout, ct);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            Resume();
+            throw new TimeoutException($"The service's writers did not finish within {drainTimeout.TotalSeconds:F0} s, so nothing was done. " +
+                                       "Fix: try again; if it keeps happening, the service's log shows what is busy.", e);
+        }
     }
 
     /// <summary>Lets writers in again.</summary>

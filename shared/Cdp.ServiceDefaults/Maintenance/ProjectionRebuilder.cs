@@ -44,7 +44,7 @@ public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource d
                 started = _status;
                 return false;
             }
-            _status = started = new RebuildStatus("pausing", projections, null, 0, 0, clock.GetUtcNow(), null, null, null);
+            _status = started = new RebuildStatus("pausing", projections, null, 0, 0, clock.GetUtcNow(), null, null, null, _status.Incomplete);
         }
         _ = Task.Run(() => RunAsync(lifetime.ApplicationStopping));
         return true;
@@ -62,7 +62,7 @@ public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource d
         try
         {
             logger.LogWarning("Rebuilding {Projections}: holding writers", string.Join(", ", projections));
-            await pause.PauseAsync($"rebuilding {string.Join(", ", projections)}", ct);
+            if (pause.Reason is null) await pause.PauseAsync($"rebuilding {string.Join(", ", projections)}", DrainTimeout, ct);
 
             Update(s => s with { State = "draining" });
             total = await HeadAsync(ct);
@@ -89,7 +89,7 @@ public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource d
             var seconds = clockwatch.Elapsed.TotalSeconds;
             Update(s => s with
             {
-                State = "completed", Current = null, FinishedAt = clock.GetUtcNow(),
+                State = "completed", Current = null, FinishedAt = clock.GetUtcNow(), Incomplete = false,
                 EventsPerSecond = seconds > 0 ? Math.Round(total * projections.Count / seconds) : null,
             });
             logger.LogWarning("Rebuilt {Projections} over {Events} events in {Seconds:F1} s", string.Join(", ", projections), total, seconds);
@@ -97,12 +97,19 @@ public sealed class ProjectionRebuilder(IDocumentStore store, NpgsqlDataSource d
         catch (Exception e)
         {
             logger.LogError(e, "Rebuilding {Projections} failed", string.Join(", ", projections));
-            Update(s => s with { State = "failed", FinishedAt = clock.GetUtcNow(), Error = e.Message });
+            // Once documents were deleted the projections are incomplete: writers stay held (reads answer 503) until a
+            // rebuild completes, since a writer would build on a missing document.
+            var incomplete = Status.State == "rebuilding" || Status.Incomplete;
+            Update(s => s with
+            {
+                State = "failed", FinishedAt = clock.GetUtcNow(), Incomplete = incomplete,
+                Error = incomplete ? $"{e.Message} The projections are incomplete, so writers stay held and reads answer 503. Fix: start the rebuild again."
+                                   : e.Message,
+            });
+            if (!incomplete) pause.Resume();
+            return;
         }
-        finally
-        {
-            pause.Resume();
-        }
+        pause.Resume();
     }
 
     private async Task<long> HeadAsync(CancellationToken ct)

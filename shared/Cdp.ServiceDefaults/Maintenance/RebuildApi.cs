@@ -33,11 +33,18 @@ public static class RebuildApi
     public static TBuilder RefusedWhileRebuilding<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
-            var status = context.HttpContext.RequestServices.GetRequiredService<ProjectionRebuilder>().Status;
-            if (!status.Running) return await next(context);
+            var services = context.HttpContext.RequestServices;
+            var status = services.GetRequiredService<ProjectionRebuilder>().Status;
+            // Entering the pause keeps a write that got past this check from landing inside a rebuild.
+            if (!status.Running && !status.Incomplete && services.GetRequiredService<MaintenancePause>().TryEnter(out var entry))
+            {
+                using (entry) return await next(context);
+            }
             context.HttpContext.Response.Headers.RetryAfter = "5";
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Rebuilding",
-                detail: $"{string.Join(", ", status.Projections)} are being rebuilt from the event store ({status.State}, " +
-                        $"{status.Processed:N0} of {status.Total:N0} events); retry after the Retry-After seconds.");
+                detail: status.State == "failed"
+                    ? $"{string.Join(", ", status.Projections)} are incomplete after a failed rebuild; an operator must run it again (./cdp ops rebuild)."
+                    : $"{string.Join(", ", status.Projections)} are being rebuilt from the event store ({status.State}, " +
+                      $"{status.Processed:N0} of {status.Total:N0} events); retry after the Retry-After seconds.");
         });
 }

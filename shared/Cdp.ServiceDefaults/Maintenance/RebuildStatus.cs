@@ -9,9 +9,10 @@ namespace Cdp.ServiceDefaults.Maintenance;
 /// <param name="StartedAt">When it was asked for.</param>
 /// <param name="FinishedAt">When it completed or failed.</param>
 /// <param name="EventsPerSecond">Events projected per second over the whole rebuild, every projection counted.</param>
+/// <param name="Incomplete">A rebuild failed after deleting documents: writers stay held and reads answer 503 until one completes.</param>
 /// <param name="Error">Why it failed, with the fix where known.</param>
 public sealed record RebuildStatus(string State, IReadOnlyList<string> Projections, string? Current, long Total, long Processed,
-    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? EventsPerSecond, string? Error)
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? EventsPerSecond, string? Error, bool Incomplete = false)
 {
     /// <summary>No rebuild since the service started.</summary>
     public static RebuildStatus Idle(IReadOnlyList<string> projections) => new("idle", projections, null, 0, 0, null, null, null, null);

@@ -66,7 +66,12 @@ public static class ReResolveCommand
             var problem = await started.Content.ReadFromJsonAsync<JsonElement>(ct);
             throw new UsageException($"{rules.Name}: {problem.GetProperty("detail").GetString()}");
         }
-        if (started.StatusCode != HttpStatusCode.Conflict) started.EnsureSuccessStatusCode();
+        if (started.StatusCode == HttpStatusCode.Conflict)
+        {
+            await Console.Error.WriteLineAsync("error: another re-resolution is running in IdentityResolution; wait for it (GET /v1/admin/re-resolve) and run this again.");
+            return ExitCodes.Failed;
+        }
+        started.EnsureSuccessStatusCode();
 
         JsonElement status = default;
         async Task FollowAsync(Action<JsonElement> report)
@@ -76,6 +81,10 @@ public static class ReResolveCommand
                 status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/re-resolve", ct);
                 report(status);
                 if (status.GetProperty("state").GetString() is "completed" or "failed") return;
+                if (status.GetProperty("state").GetString() == "idle")
+                {
+                    throw new InvalidOperationException("IdentityResolution restarted during the run, which was lost; run it again.");
+                }
                 await Task.Delay(250, ct);
             }
         }

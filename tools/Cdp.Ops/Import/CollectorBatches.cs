@@ -26,6 +26,7 @@ public sealed class CollectorBatches(HttpClient client)
             UseJitter = true,
             ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                 .Handle<HttpRequestException>()
+                .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
                 .HandleResult(r => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway),
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Headers.RetryAfter?.Delta is { } wait ? wait : (TimeSpan?)null),
         })
@@ -65,7 +66,10 @@ public sealed class CollectorBatches(HttpClient client)
                     .Where(e => e.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number)
                     .GroupBy(e => e.GetProperty("index").GetInt32())
                     .ToDictionary(g => g.Key, g => string.Join("; ", g.Select(e => $"{e.GetProperty("field").GetString()}: {e.GetProperty("reason").GetString()}")));
-                if (bad.Count == 0) throw new InvalidOperationException($"the Collector refused a batch without naming an event: {detail}");
+                if (!bad.Keys.Any(i => i >= 0 && i < pending.Count))
+                {
+                    throw new InvalidOperationException($"the Collector refused a batch without naming one of its events: {detail}");
+                }
                 rejected.AddRange(bad.Where(b => b.Key < pending.Count).Select(b => (pending[b.Key], b.Value)));
                 pending = [.. pending.Where((_, position) => !bad.ContainsKey(position))];
                 continue;

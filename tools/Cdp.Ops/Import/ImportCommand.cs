@@ -127,7 +127,6 @@ public static class ImportCommand
 
                 foreach (var row in ImportReader.Read(stream, format).Where(x => x.Number > checkpoint.Row))
                 {
-                    last = row.Number;
                     var (call, reason) = row.Unreadable is { } unreadable ? (null, unreadable) : mapping.Map(row, $"import-{hash}-{row.Number}");
                     if (call is null)
                     {
@@ -141,6 +140,8 @@ public static class ImportCommand
                         batch.Add((row, call));
                         bytes += size;
                     }
+                    // Only now is the row in the batch that the checkpoint will cover.
+                    last = row.Number;
                     if (batch.Count + refusedHere.Count >= batchSize) await DispatchAsync();
                 }
                 if (batch.Count + refusedHere.Count > 0) await DispatchAsync();

@@ -113,6 +113,10 @@ public static class RebuildCommand
             var status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/rebuild", ct);
             report(status);
             if (status.GetProperty("state").GetString() is "completed" or "failed") return status;
+            if (status.GetProperty("state").GetString() == "idle")
+            {
+                throw new InvalidOperationException("the service restarted during the rebuild, which was lost; run it again.");
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
         }
     }

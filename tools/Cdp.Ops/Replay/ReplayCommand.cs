@@ -187,7 +187,12 @@ public static class ReplayCommand
 
     private static async Task<long> HeadAsync(NpgsqlDataSource db, string schema, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"select coalesce(max(seq_id), 0) from {schema}.mt_events");
+        // The daemon's high-water mark, not max(seq_id): appends commit out of sequence order, and an event below
+        // max(seq_id) may still become visible; below the mark every sequence is committed or known to be a gap.
+        await using var command = db.CreateCommand($"""
+            select coalesce((select last_seq_id from {schema}.mt_event_progression where name = 'HighWaterMark'),
+                            (select max(seq_id) from {schema}.mt_events), 0)
+            """);
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 

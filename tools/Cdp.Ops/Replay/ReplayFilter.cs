@@ -5,6 +5,7 @@ namespace Cdp.Ops.Replay;
 
 /// Which stored customer events a replay takes, as SQL over the profile store's mt_events.
 /// Times are when the event happened (its Timestamp), inclusive from, exclusive to.
+/// Events of profiles superseded by an identity re-resolution are taken from the profiles they moved to.
 public sealed record ReplayFilter(DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<string> Types, IReadOnlyList<string> EventNames,
     IReadOnlyList<string> Sources, string? Profile)
 {
@@ -42,7 +43,14 @@ public sealed record ReplayFilter(DateTimeOffset? From, DateTimeOffset? To, IRea
     /// The WHERE clause (after "where") and its parameters; $1 and $2 are left for the sequence bounds.
     public (string Sql, List<NpgsqlParameter> Parameters) Where(string schema)
     {
-        var sql = new StringBuilder("seq_id > $1 and seq_id <= $2 and type = any($3)");
+        // A profile superseded by a re-resolution (and any merged into it) had its events re-attributed to new profiles,
+        // where they are replayed: its own copies are left out so no event goes out twice.
+        var sql = new StringBuilder($"""
+            seq_id > $1 and seq_id <= $2 and type = any($3)
+             and stream_id not in (with recursive superseded(id) as (select id from {schema}.mt_doc_customerprofile where data->>'RetiredBy' is not null
+               union select d.id from {schema}.mt_doc_customerprofile d join superseded s on d.data->>'MergedInto' = s.id)
+             select id from superseded)
+            """);
         var parameters = new List<NpgsqlParameter>
         {
             new() { Value = (Types.Count > 0 ? Types : StoredTypes.Keys).Select(t => StoredTypes[t]).ToArray() },

@@ -25,7 +25,6 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         {
             try
             {
-                using var _ = await pause.EnterAsync(stoppingToken);
                 await BackfillPendingAsync(stoppingToken);
                 if (clock.GetUtcNow() - _lastClockSweep >= options.Value.ReevaluateEvery)
                 {
@@ -67,22 +66,26 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         while (true)
         {
             var before = backfill.Processed;
-            var page = await recording.SweepPageAsync([audience], backfill.After, options.Value.SweepPageSize, MembershipReasons.Backfill,
+            var page = await OnePageAsync(() => recording.SweepPageAsync([audience], backfill.After, options.Value.SweepPageSize, MembershipReasons.Backfill,
                 (session, last, count) =>
                 {
                     backfill.After = last;
                     backfill.Processed = before + count;
                     session.Store(backfill);
-                }, ct);
+                }, ct), ct);
             if (page is null) break;
             backfill.Changes += page.Value.Changes;
         }
         backfill.Status = BackfillStatus.Completed;
         backfill.CompletedAt = clock.GetUtcNow();
         backfill.Total = Math.Max(backfill.Total, backfill.Processed);
-        await using var session = store.LightweightSession();
-        session.Store(backfill);
-        await session.SaveChangesAsync(ct);
+        await OnePageAsync(async () =>
+        {
+            await using var session = store.LightweightSession();
+            session.Store(backfill);
+            await session.SaveChangesAsync(ct);
+            return true;
+        }, ct);
         logger.LogInformation("Backfilled audience {Audience}: {Processed} profiles, {Changes} changes", audience.Key, backfill.Processed, backfill.Changes);
     }
 
@@ -94,11 +97,18 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         if (timed.Count == 0) return;
         string? after = null;
         long profiles = 0, changes = 0;
-        while (await recording.SweepPageAsync(timed, after, options.Value.SweepPageSize, MembershipReasons.Clock, null, ct) is { } page)
+        while (await OnePageAsync(() => recording.SweepPageAsync(timed, after, options.Value.SweepPageSize, MembershipReasons.Clock, null, ct), ct) is { } page)
         {
             (after, profiles, changes) = (page.Last, profiles + page.Count, changes + page.Changes);
         }
         logger.LogInformation("Clock sweep of {Audiences} time-dependent audiences over {Profiles} profiles: {Changes} changes",
             timed.Count, profiles, changes);
+    }
+
+    // A page at a time inside the pause, so a rebuild waits for one page, not a whole backfill.
+    private async Task<T> OnePageAsync<T>(Func<Task<T>> page, CancellationToken ct)
+    {
+        using var _ = await pause.EnterAsync(ct);
+        return await page();
     }
 }

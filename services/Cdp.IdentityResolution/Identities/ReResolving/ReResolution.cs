@@ -39,7 +39,7 @@ public sealed class ReResolution(IDocumentStore store, MaintenancePause pause, I
     {
         var clockwatch = Stopwatch.StartNew();
         var runId = $"re-resolve-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        await pause.PauseAsync($"applying identity rules ({runId})", ct);
+        await pause.PauseAsync($"applying identity rules ({runId})", TimeSpan.FromMinutes(2), ct);
         try
         {
             await using var session = store.LightweightSession();

@@ -26,9 +26,9 @@ public sealed class ProfileRetiredConsumer(IDocumentStore store, MaintenancePaus
         if (await session.WasProcessedAsync(marker, ct)) return;
         var stream = await session.Events.FetchForWriting<CustomerProfile>(retired.ProfileId, ct);
         var now = clock.GetUtcNow();
-        if (stream.Aggregate is { MergedInto: null } && retired.SucceededBy != retired.ProfileId)
+        if (stream.Aggregate is { RetiredBy: null } && retired.SucceededBy != retired.ProfileId)
         {
-            stream.AppendOne(new ProfileMergedInto(retired.ProfileId, retired.SucceededBy, retired.RunId, now));
+            stream.AppendOne(new ProfileSuperseded(retired.ProfileId, retired.SucceededBy, retired.RunId, now));
         }
         session.StampTrace();
         session.MarkProcessed(marker, now);

@@ -36,6 +36,12 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
         foreach (var (resolved, trace) in pending)
         {
+            if (resolved.Reassignment is null && Superseded(profiles, resolved.ProfileId))
+            {
+                // Resolved before identity rules were applied again; its re-attributed copy is recorded instead.
+                session.MarkProcessed(MarkerOf(resolved), now);
+                continue;
+            }
             var profileId = Canonical(profiles, resolved.ProfileId);
             if (!streams.TryGetValue(profileId, out var stream))
             {
@@ -75,6 +81,17 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
             wanted = [.. profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct()];
         }
         return profiles;
+    }
+
+    private static bool Superseded(Dictionary<string, CustomerProfile> profiles, string id)
+    {
+        for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p); hop++)
+        {
+            if (p.RetiredBy is not null) return true;
+            if (p.MergedInto is not { } next) return false;
+            id = next;
+        }
+        return false;
     }
 
     private static string Canonical(Dictionary<string, CustomerProfile> profiles, string id)
