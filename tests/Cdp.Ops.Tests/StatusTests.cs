@@ -45,4 +45,26 @@ public sealed class StatusTests(OpsPlatform ops)
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("fast", run.Error);
     }
+
+    [Fact]
+    public async Task Given_no_or_a_wrong_admin_token_when_the_operator_endpoints_are_called_then_they_answer_401_and_the_cli_exits_2()
+    {
+        foreach (var (service, post, get) in new[]
+                 {
+                     ("ProfileProjection", "/v1/admin/rebuild", "/v1/admin/rebuild"), ("Activation", "/v1/admin/rebuild", "/v1/admin/rebuild"),
+                     ("IdentityResolution", "/v1/admin/re-resolve/dry-run", "/v1/admin/re-resolve"),
+                     ("IdentityResolution", "/v1/admin/re-resolve/apply", "/v1/admin/re-resolve"),
+                 })
+        {
+            using var anonymous = ops.Platform.Client(service);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.PostAsync(post, new StringContent("{}"))).StatusCode);
+            using var reader = ops.Platform.Client(service, bearer: "dev-read-token");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await reader.PostAsync(post, new StringContent("{}"))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await reader.GetAsync(get)).StatusCode);
+        }
+
+        var run = await ops.OpsAsync("rebuild", "profiles", "--admin-token", "wrong");
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("--admin-token", run.Error);
+    }
 }
