@@ -25,17 +25,19 @@ public static class ActivationBenchmark
         var seconds = new Option<int>("--seconds") { Description = "measured duration", DefaultValueFactory = _ => 30 };
         var warmup = new Option<int>("--warmup") { Description = "warm-up seconds at the rate, not measured", DefaultValueFactory = _ => 5 };
         var customers = new Option<int>("--customers") { Description = "customers created before measuring; each event switches one's plan", DefaultValueFactory = _ => 2000 };
+        var raw = new Option<int>("--raw-events") { Description = "events for the machine's raw limits measured after the run (0: skip)", DefaultValueFactory = _ => 20_000 };
         var command = new Command("activation",
             "Latency from an event accepted by the Collector to the audience change on a subscriber's queue, at a fixed rate, all four services running.\n" +
             "Example: ./cdp bench activation --rate 1000 --seconds 30")
         {
-            rate, batch, seconds, warmup, customers,
+            rate, batch, seconds, warmup, customers, raw,
         };
-        command.SetAction((r, ct) => RunAsync(r.GetValue(rate), r.GetValue(batch), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(customers), ct));
+        command.SetAction((r, ct) => RunAsync(r.GetValue(rate), r.GetValue(batch), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(customers),
+            r.GetValue(raw), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int rate, int batchSize, int seconds, int warmupSeconds, int customers, CancellationToken ct)
+    private static async Task<int> RunAsync(int rate, int batchSize, int seconds, int warmupSeconds, int customers, int rawEvents, CancellationToken ct)
     {
         await using var platform = await AnsiConsole.Status().StartAsync("starting the four services", _ =>
             Platform.StartAsync("bench", settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }));
@@ -158,8 +160,14 @@ public static class ActivationBenchmark
         });
 
         var missing = accepted.Count(a => a.Value > 0);
+        var achieved = Interlocked.Read(ref sent) / sendSeconds;
+        // The same machine's limits for the same work with no services, measured after the pipeline has stopped sending.
+        var limits = rawEvents > 0 ? await RawLimits.MeasureAsync(platform.Environment, rawEvents, ct) : null;
         var result = new BenchResult("activation", DateTimeOffset.UtcNow, new()
         {
+            ["rawMartenAppendsPerSecond"] = limits?.MartenEventsPerSecond ?? 0,
+            ["rawRabbitConfirmedMessagesPerSecond"] = limits?.RabbitMessagesPerSecond ?? 0,
+            ["pipelineToRawMartenPercent"] = limits is null ? 0 : Math.Round(100 * achieved / limits.MartenEventsPerSecond, 1),
             ["targetEventsPerSecond"] = rate,
             ["achievedEventsPerSecond"] = Math.Round(Interlocked.Read(ref sent) / sendSeconds),
             ["acceptedMeasured"] = measuredAccepted,
@@ -183,6 +191,13 @@ public static class ActivationBenchmark
         table.AddRow("max (ms)", $"{latencies.Percentile(100):N0}");
         foreach (var u in used) table.AddRow($"{u.Name}: CPU (% of one core) / peak working set", $"{u.CpuPercentOfOneCore:N0} % / {u.PeakWorkingSetMb:N0} MB");
         table.AddRow("busiest process (the likely bottleneck)", used.MaxBy(u => u.CpuPercentOfOneCore)?.Name ?? "?");
+        if (limits is not null)
+        {
+            table.AddRow("raw limit: Marten batched appends, events/s", $"{limits.MartenEventsPerSecond:N0}");
+            table.AddRow($"raw limit: RabbitMQ confirmed publish+consume ({limits.MessageBytes} B), messages/s", $"{limits.RabbitMessagesPerSecond:N0}");
+            table.AddRow("pipeline send rate / raw Marten appends (goal 40 %)", $"{100 * achieved / limits.MartenEventsPerSecond:N1} %");
+            table.AddRow("pipeline send rate / raw RabbitMQ round trip", $"{100 * achieved / limits.RabbitMessagesPerSecond:N1} %");
+        }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(await result.WriteAsync())}[/] (.json and .md)");
         return failed == 0 && missing == 0 ? 0 : 1;

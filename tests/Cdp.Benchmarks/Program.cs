@@ -7,4 +7,5 @@ root.Subcommands.Add(IdentityBenchmark.Command());
 root.Subcommands.Add(ProfileBenchmark.Command());
 root.Subcommands.Add(ActivationBenchmark.Command());
 root.Subcommands.Add(OpsBenchmark.Command());
+root.Subcommands.Add(RawLimits.Command());
 return await root.Parse(args).InvokeAsync();
