@@ -8,7 +8,7 @@ namespace Cdp.MicroBenchmarks;
 
 /// The identity decision for an event whose identifiers are held by two profiles (a merge), and for one whose
 /// identifiers are all new (a new profile).
-[MemoryDiagnoser, ShortRunJob]
+[MemoryDiagnoser]
 public class IdentityDecisionBenchmark
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;

@@ -6,7 +6,7 @@ namespace Cdp.MicroBenchmarks;
 
 /// Applying one customer event to a profile, as the inline projection does on every append: an identify with
 /// traits, and a tracked order that feeds the computed traits and daily counts.
-[MemoryDiagnoser, ShortRunJob]
+[MemoryDiagnoser]
 public class ProfileApplyBenchmark
 {
     private static readonly IReadOnlyList<ComputedTraitDefinition> Computed =

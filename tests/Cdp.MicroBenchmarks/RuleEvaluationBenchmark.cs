@@ -7,7 +7,7 @@ namespace Cdp.MicroBenchmarks;
 
 /// Evaluating an audience rule against a profile snapshot, as Activation does for every audience on every change:
 /// a trait comparison, an event count in a window, and both combined with a negation.
-[MemoryDiagnoser, ShortRunJob]
+[MemoryDiagnoser]
 public class RuleEvaluationBenchmark
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
