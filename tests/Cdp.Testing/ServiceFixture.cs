@@ -42,8 +42,18 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
 
     public async Task DisposeAsync()
     {
-        if (_probe is not null) await _probe.DisposeAsync();
-        await Factory.DisposeAsync();
+        try
+        {
+            if (_probe is not null) await _probe.DisposeAsync();
+            await Factory.DisposeAsync();
+        }
+        catch (ObjectDisposedException e)
+        {
+            // Under a loaded parallel run, shutting the in-process host down can race a hosted service (MassTransit's
+            // bus, Marten's daemon) that still reaches for the disposed container; the tests are over by then, and
+            // stopping a real service is tested on its own process (EndToEnd's SIGTERM test).
+            Console.Error.WriteLine($"{purpose}: ignored while stopping the in-process service: {e.Message}");
+        }
         await Environment.DisposeAsync();
     }
 }
