@@ -161,9 +161,11 @@ public static class ActivationBenchmark
 
         var missing = accepted.Count(a => a.Value > 0);
         var achieved = Interlocked.Read(ref sent) / sendSeconds;
+        // The run's events after customer creation (whose batches have negative numbers: "{run}--").
+        var stages = await StageLatencies.MeasureAsync(platform.Environment.Postgres, $"{run}-%", $"{run}--%", ct);
         // The same machine's limits for the same work with no services, measured after the pipeline has stopped sending.
         var limits = rawEvents > 0 ? await RawLimits.MeasureAsync(platform.Environment, rawEvents, ct) : null;
-        var result = new BenchResult("activation", DateTimeOffset.UtcNow, new()
+        var figures = new Dictionary<string, object>
         {
             ["rawMartenAppendsPerSecond"] = limits?.MartenEventsPerSecond ?? 0,
             ["rawRabbitConfirmedMessagesPerSecond"] = limits?.RabbitMessagesPerSecond ?? 0,
@@ -178,7 +180,13 @@ public static class ActivationBenchmark
             ["latencyP95Ms"] = Math.Round(latencies.Percentile(95)),
             ["latencyP99Ms"] = Math.Round(latencies.Percentile(99)),
             ["latencyMaxMs"] = Math.Round(latencies.Percentile(100)),
-        }, used);
+        };
+        foreach (var stage in stages)
+        {
+            figures[$"{stage.Name}: events, events/s, p50/p95/p99 ms from acceptance"] =
+                $"{stage.Events}, {stage.EventsPerSecond}, {stage.P50Ms}/{stage.P95Ms}/{stage.P99Ms}";
+        }
+        var result = new BenchResult("activation", DateTimeOffset.UtcNow, figures, used);
         var table = new Table().AddColumns("figure", "value");
         table.AddRow("target rate", $"{rate:N0} events/s ({batchSize} a request)");
         table.AddRow("achieved send rate", $"{Interlocked.Read(ref sent) / sendSeconds:N0} events/s");
@@ -189,6 +197,11 @@ public static class ActivationBenchmark
         table.AddRow("accepted → on subscriber queue p50 / p95 / p99 (ms)",
             $"{latencies.Percentile(50):N0} / {latencies.Percentile(95):N0} / {latencies.Percentile(99):N0}");
         table.AddRow("max (ms)", $"{latencies.Percentile(100):N0}");
+        foreach (var stage in stages)
+        {
+            table.AddRow($"{stage.Name}: events (warm-up included), events/s", $"{stage.Events:N0}, {stage.EventsPerSecond:N0}");
+            table.AddRow($"accepted → {stage.Name} p50 / p95 / p99 (ms)", $"{stage.P50Ms:N0} / {stage.P95Ms:N0} / {stage.P99Ms:N0}");
+        }
         foreach (var u in used) table.AddRow($"{u.Name}: CPU (% of one core) / peak working set", $"{u.CpuPercentOfOneCore:N0} % / {u.PeakWorkingSetMb:N0} MB");
         table.AddRow("busiest process (the likely bottleneck)", used.MaxBy(u => u.CpuPercentOfOneCore)?.Name ?? "?");
         if (limits is not null)

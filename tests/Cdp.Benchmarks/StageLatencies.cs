@@ -1,0 +1,42 @@
+using Npgsql;
+
+namespace Cdp.Benchmarks;
+
+/// Per stage of the pipeline, for the events whose message ids match: how many each store holds, at what rate they
+/// were appended (first to last append), and the latency from the Collector's acceptance (ReceivedAt) to the append.
+public static class StageLatencies
+{
+    public sealed record Stage(string Name, long Events, double EventsPerSecond, double P50Ms, double P95Ms, double P99Ms);
+
+    public static async Task<IReadOnlyList<Stage>> MeasureAsync(string postgres, string messageIdLike, string messageIdNotLike, CancellationToken ct)
+    {
+        await using var db = NpgsqlDataSource.Create(postgres);
+        return
+        [
+            await StageAsync(db, "resolved (identity store)", "identity", "event_attributed", "data->'Event'", messageIdLike, messageIdNotLike, ct),
+            await StageAsync(db, "profile committed (profile store)", "profiles", "identified", "data->'Provenance'", messageIdLike, messageIdNotLike, ct),
+        ];
+    }
+
+    private static async Task<Stage> StageAsync(NpgsqlDataSource db, string name, string schema, string type, string envelope, string like, string notLike,
+        CancellationToken ct)
+    {
+        await using var command = db.CreateCommand($"""
+            select count(*),
+                   coalesce(extract(epoch from max(timestamp) - min(timestamp)), 0),
+                   percentile_cont(array[0.5, 0.95, 0.99]) within group (order by extract(epoch from timestamp - ({envelope}->>'ReceivedAt')::timestamptz))
+            from {schema}.mt_events
+            where type = $1 and {envelope}->>'MessageId' like $2 and {envelope}->>'MessageId' not like $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = type });
+        command.Parameters.Add(new NpgsqlParameter { Value = like });
+        command.Parameters.Add(new NpgsqlParameter { Value = notLike });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var count = reader.GetInt64(0);
+        var span = Convert.ToDouble(reader.GetValue(1));
+        var percentiles = reader.IsDBNull(2) ? [0, 0, 0] : reader.GetFieldValue<double[]>(2);
+        return new Stage(name, count, span > 0 ? Math.Round(count / span) : 0,
+            Math.Round(percentiles[0] * 1000), Math.Round(percentiles[1] * 1000), Math.Round(percentiles[2] * 1000));
+    }
+}
