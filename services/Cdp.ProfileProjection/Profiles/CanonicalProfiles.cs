@@ -5,35 +5,27 @@ namespace Cdp.ProfileProjection.Profiles;
 /// Follows merge pointers to the profile that is current.
 public static class CanonicalProfiles
 {
-    /// The current profile's id, and its document if it has one (a survivor may exist only as an id so far).
-    public static async Task<(string Id, CustomerProfile? Profile)> FollowAsync(IQuerySession session, string profileId, CancellationToken ct)
+    /// Where a profile id leads: the current profile's id, its document if it has one (a survivor may exist only as
+    /// an id so far), and whether the way there passed a profile that a re-resolution superseded (what reaches it
+    /// the old way, an event resolved or a merge decided before the rules changed, arrives again re-attributed).
+    public sealed record Followed(string Id, CustomerProfile? Profile, bool Superseded)
+    {
+        public void Deconstruct(out string id, out CustomerProfile? profile) => (id, profile) = (Id, Profile);
+    }
+
+    public static async Task<Followed> FollowAsync(IQuerySession session, string profileId, CancellationToken ct)
     {
         CustomerProfile? profile = null;
+        var superseded = false;
         for (var hop = 0; hop < 10; hop++)
         {
             profile = await session.LoadAsync<CustomerProfile>(profileId, ct);
-            if (profile?.MergedInto is null) return (profileId, profile);
+            superseded |= profile?.RetiredBy is not null;
+            if (profile?.MergedInto is null) return new Followed(profileId, profile, superseded);
             profileId = profile.MergedInto;
         }
-        return (profileId, profile);
+        return new Followed(profileId, profile, superseded);
     }
-
-    /// True when the profile, or one it was merged into, was superseded by a re-resolution: what reaches it the
-    /// old way (an event resolved, a merge decided before the rules changed) arrives again re-attributed.
-    public static async Task<bool> SupersededAsync(IQuerySession session, string profileId, CancellationToken ct)
-    {
-        for (var hop = 0; hop < 10; hop++)
-        {
-            var profile = await session.LoadAsync<CustomerProfile>(profileId, ct);
-            if (profile?.RetiredBy is not null) return true;
-            if (profile?.MergedInto is null) return false;
-            profileId = profile.MergedInto;
-        }
-        return false;
-    }
-
-    public static async Task<string> ResolveAsync(IQuerySession session, string profileId, CancellationToken ct) =>
-        (await FollowAsync(session, profileId, ct)).Id;
 
     public static async Task<CustomerProfile?> LoadAsync(IQuerySession session, string profileId, CancellationToken ct) =>
         (await FollowAsync(session, profileId, ct)).Profile;

@@ -74,26 +74,12 @@ public static class ReResolveCommand
         started.EnsureSuccessStatusCode();
 
         JsonElement status = default;
-        async Task FollowAsync(Action<JsonElement> report)
-        {
-            while (true)
-            {
-                status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/re-resolve", ct);
-                report(status);
-                if (status.GetProperty("state").GetString() is "completed" or "failed") return;
-                if (status.GetProperty("state").GetString() == "idle")
-                {
-                    throw new InvalidOperationException("IdentityResolution restarted during the run, which was lost; run it again.");
-                }
-                await Task.Delay(250, ct);
-            }
-        }
+        Task FollowAsync(Action<JsonElement> report) => AdminJob.FollowAsync(client, "/v1/admin/re-resolve", "IdentityResolution",
+            s => report(status = s), ct);
         if (settings.Json) await FollowAsync(_ => { });
         else
         {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
+            await AdminJob.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask(apply ? "applying the rules to the ingest log" : "resolving the ingest log again", maxValue: 1);
                     await FollowAsync(s =>

@@ -151,9 +151,7 @@ public static class ImportCommand
             if (settings.Json) await PumpAsync(_ => { });
             else
             {
-                await AnsiConsole.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .StartAsync(async progress =>
+                await AdminJob.Progress().StartAsync(async progress =>
                     {
                         var task = progress.AddTask($"importing {Markup.Escape(file.Name)}", maxValue: Math.Max(1, file.Length));
                         await PumpAsync(position => task.Value = Math.Min(task.MaxValue, position));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -63,17 +62,15 @@ public static class RebuildCommand
         JsonElement status;
         if (settings.Json)
         {
-            status = await FollowAsync(client, _ => { }, ct);
+            status = await AdminJob.FollowAsync(client, "/v1/admin/rebuild", "the service", _ => { }, ct);
         }
         else
         {
             status = default;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
+            await AdminJob.Progress().StartAsync(async progress =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    status = await FollowAsync(client, s =>
+                    status = await AdminJob.FollowAsync(client, "/v1/admin/rebuild", "the service", s =>
                     {
                         var total = Math.Max(1, s.GetProperty("total").GetInt64());
                         if (s.GetProperty("current").GetString() is { } current)
@@ -104,20 +101,5 @@ public static class RebuildCommand
             AnsiConsole.MarkupLine($"[red]rebuild failed:[/] {Markup.Escape(status.GetProperty("error").GetString() ?? "unknown")}");
         }
         return state == "completed" ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    private static async Task<JsonElement> FollowAsync(HttpClient client, Action<JsonElement> report, CancellationToken ct)
-    {
-        while (true)
-        {
-            var status = await client.GetFromJsonAsync<JsonElement>("/v1/admin/rebuild", ct);
-            report(status);
-            if (status.GetProperty("state").GetString() is "completed" or "failed") return status;
-            if (status.GetProperty("state").GetString() == "idle")
-            {
-                throw new InvalidOperationException("the service restarted during the rebuild, which was lost; run it again.");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
-        }
     }
 }

@@ -128,7 +128,7 @@ public static class ReplayCommand
                 await target.PublishAsync([.. page.Select(e => (e.EventId.ToString(), JsonSerializer.SerializeToUtf8Bytes(e, Compact)))], ct);
                 sent += page.Count;
                 checkpoint = checkpoint with { After = page[^1].Sequence, Published = checkpoint.Published + page.Count, UpdatedAt = DateTimeOffset.UtcNow };
-                await checkpoint.WriteAsync(checkpointPath, ct);
+                await checkpoint.WriteAsync(checkpointPath);
                 progressed(page.Count);
                 if (rate > 0 && TimeSpan.FromSeconds((double)sent / rate) - clock.Elapsed is { TotalMilliseconds: > 0 } ahead) await Task.Delay(ahead, ct);
             }
@@ -137,9 +137,7 @@ public static class ReplayCommand
         if (settings.Json) await PumpAsync(_ => { });
         else
         {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
+            await AdminJob.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask($"replaying to {Markup.Escape(target.Name)}", maxValue: Math.Max(1, limit));
                     await PumpAsync(n => task.Increment(n));
@@ -150,7 +148,7 @@ public static class ReplayCommand
         if (sent == remaining)
         {
             checkpoint = checkpoint with { After = checkpoint.HighWater, Completed = true, UpdatedAt = DateTimeOffset.UtcNow };
-            await checkpoint.WriteAsync(checkpointPath, ct);
+            await checkpoint.WriteAsync(checkpointPath);
         }
         Report(settings, filter, targetName, checkpointPath, checkpoint, remaining, sent, clock.Elapsed,
             checkpoint.Completed ? "completed" : $"stopped at --limit; {remaining - sent:N0} left: run again to resume");

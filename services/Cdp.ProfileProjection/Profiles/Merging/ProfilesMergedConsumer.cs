@@ -26,14 +26,15 @@ public sealed class ProfilesMergedConsumer(IDocumentStore store, MaintenancePaus
         var marker = $"merge:{merge.MergedId}:{merge.SurvivorId}";
         if (await session.WasProcessedAsync(marker, ct)) return;
 
-        if (await CanonicalProfiles.SupersededAsync(session, merge.SurvivorId, ct) || await CanonicalProfiles.SupersededAsync(session, merge.MergedId, ct))
+        var survivorPath = await CanonicalProfiles.FollowAsync(session, merge.SurvivorId, ct);
+        if (survivorPath.Superseded || (await CanonicalProfiles.FollowAsync(session, merge.MergedId, ct)).Superseded)
         {
             // Decided before identity rules were applied again: the new profiles already hold these events.
             session.MarkProcessed(marker, clock.GetUtcNow());
             await session.SaveChangesAsync(ct);
             return;
         }
-        var survivorId = await CanonicalProfiles.ResolveAsync(session, merge.SurvivorId, ct);
+        var survivorId = survivorPath.Id;
         var merged = await session.Events.FetchForWriting<CustomerProfile>(merge.MergedId, ct);
         var survivor = await session.Events.FetchForWriting<CustomerProfile>(survivorId, ct);
         var now = clock.GetUtcNow();
