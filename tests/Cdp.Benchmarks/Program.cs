@@ -8,4 +8,5 @@ root.Subcommands.Add(ProfileBenchmark.Command());
 root.Subcommands.Add(ActivationBenchmark.Command());
 root.Subcommands.Add(OpsBenchmark.Command());
 root.Subcommands.Add(RawLimits.Command());
+root.Subcommands.Add(Cdp.Benchmarks.Pipeline.PipelineBenchmark.Command());
 return await root.Parse(args).InvokeAsync();

@@ -8,29 +8,34 @@ public static class StageLatencies
 {
     public sealed record Stage(string Name, long Events, double EventsPerSecond, double P50Ms, double P95Ms, double P99Ms);
 
-    public static async Task<IReadOnlyList<Stage>> MeasureAsync(string postgres, string messageIdLike, string messageIdNotLike, CancellationToken ct)
+    /// Events accepted before <paramref name="since"/> (a warm-up) are left out.
+    public static async Task<IReadOnlyList<Stage>> MeasureAsync(string postgres, string messageIdLike, string messageIdNotLike, CancellationToken ct,
+        DateTimeOffset? since = null)
     {
         await using var db = NpgsqlDataSource.Create(postgres);
         return
         [
-            await StageAsync(db, "resolved (identity store)", "identity", "event_attributed", "data->'Event'", messageIdLike, messageIdNotLike, ct),
-            await StageAsync(db, "profile committed (profile store)", "profiles", "identified", "data->'Provenance'", messageIdLike, messageIdNotLike, ct),
+            await StageAsync(db, "resolved (identity store)", "identity", "event_attributed", "data->'Event'", messageIdLike, messageIdNotLike, since, ct),
+            // Every customer event the profile store records carries its provenance; merges and pointers do not.
+            await StageAsync(db, "profile committed (profile store)", "profiles", null, "data->'Provenance'", messageIdLike, messageIdNotLike, since, ct),
         ];
     }
 
-    private static async Task<Stage> StageAsync(NpgsqlDataSource db, string name, string schema, string type, string envelope, string like, string notLike,
-        CancellationToken ct)
+    private static async Task<Stage> StageAsync(NpgsqlDataSource db, string name, string schema, string? type, string envelope, string like, string notLike,
+        DateTimeOffset? since, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"""
             select count(*),
                    coalesce(extract(epoch from max(timestamp) - min(timestamp)), 0),
                    percentile_cont(array[0.5, 0.95, 0.99]) within group (order by extract(epoch from timestamp - ({envelope}->>'ReceivedAt')::timestamptz))
             from {schema}.mt_events
-            where type = $1 and {envelope}->>'MessageId' like $2 and {envelope}->>'MessageId' not like $3
+            where ($1::text is null or type = $1) and {envelope}->>'MessageId' like $2 and {envelope}->>'MessageId' not like $3
+              and ({envelope}->>'ReceivedAt')::timestamptz >= $4
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = type });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)type ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = like });
         command.Parameters.Add(new NpgsqlParameter { Value = notLike });
+        command.Parameters.Add(new NpgsqlParameter { Value = since ?? DateTimeOffset.MinValue.AddYears(2000) });
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var count = reader.GetInt64(0);

@@ -83,6 +83,28 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         return queues!.ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
     }
 
+    /// <summary>
+    /// Why the messages in a queue are there, for a test's failure message: for an <c>_error</c> queue the exception
+    /// MassTransit recorded (its MT-Fault headers), otherwise the message types. Peeks and requeues; nothing is consumed.
+    /// </summary>
+    public async Task<string> DescribeMessagesAsync(string queue, int count = 3)
+    {
+        using var response = await _management.PostAsync($"/api/queues/{Name}/{Uri.EscapeDataString(queue)}/get", new StringContent(
+            $$$"""{"count":{{{count}}},"ackmode":"ack_requeue_true","encoding":"auto","truncate":2000}""", Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode) return $"(could not peek: {(int)response.StatusCode})";
+        var messages = await response.Content.ReadFromJsonAsync<List<JsonElement>>() ?? [];
+        if (messages.Count == 0) return "none ready: every one is unacknowledged, held by a consumer";
+        return string.Join("; ", messages.Select(m =>
+        {
+            var headers = m.GetProperty("properties").TryGetProperty("headers", out var h) ? h : default;
+            string? Header(string name) => headers.ValueKind == JsonValueKind.Object && headers.TryGetProperty(name, out var v) ? v.ToString() : null;
+            var type = Header("MT-Fault-ExceptionType");
+            return type is null
+                ? $"a message of {m.GetProperty("payload_bytes")} bytes, redelivered {m.GetProperty("redelivered")}"
+                : $"{type}: {Header("MT-Fault-Message")}";
+        }));
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
