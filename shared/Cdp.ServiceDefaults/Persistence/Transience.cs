@@ -16,8 +16,10 @@ public static class Transience
         TimeoutException or OperationCanceledException => true,
         PostgresException p => p.IsTransient || p.SqlState[..2] is "08" or "40" or "53" or "55" or "57" or "58",
         NpgsqlException => true,
-        Marten.Exceptions.MartenCommandException { InnerException: { } inner } => IsTransient(inner),
         AggregateException a => a.InnerExceptions.All(IsTransient),
+        // Wrappers (MartenCommandException, SessionTransactionUnusableException after a database restart cut the
+        // connection mid-transaction, ...) are as transient as their cause; a wrapped data error stays a data error.
+        { InnerException: { } inner } => IsTransient(inner),
         _ => false,
     };
 }
