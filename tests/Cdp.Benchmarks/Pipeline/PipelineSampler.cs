@@ -7,12 +7,12 @@ using Npgsql;
 
 namespace Cdp.Benchmarks.Pipeline;
 
-/// Once a second during a run: every queue's depth and consume (ack) rate from RabbitMQ's management API, every
+/// Once a second during a run: every queue's depth and the messages delivered to its consumers so far from RabbitMQ's management API, every
 /// Marten subscription's lag behind its store's head, and the machine's CPU use from /proc/stat; so the run can say
 /// whether each queue drained or grew, at what rate each stage consumed, and how busy the machine was.
 public sealed class PipelineSampler : IAsyncDisposable
 {
-    public sealed record Sample(double At, Dictionary<string, long> Depths, Dictionary<string, double> AckRates,
+    public sealed record Sample(double At, Dictionary<string, long> Depths, Dictionary<string, long> Delivered,
         Dictionary<string, long> SubscriptionLags, double MachineCpuPercent);
 
     private static readonly string[] Schemas = ["identity", "profiles", "activation"];
@@ -36,10 +36,11 @@ public sealed class PipelineSampler : IAsyncDisposable
     public async Task<Sample> SampleAsync(double at, CancellationToken ct)
     {
         var queues = await _management.GetFromJsonAsync<List<JsonElement>>(
-            $"/api/queues/{_environment.Name}?columns=name,messages,message_stats.ack_details.rate", ct) ?? [];
+            $"/api/queues/{_environment.Name}?columns=name,messages,message_stats", ct) ?? [];
         var depths = queues.ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
-        var rates = queues.ToDictionary(q => q.GetProperty("name").GetString()!,
-            q => q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("ack_details", out var a) ? a.GetProperty("rate").GetDouble() : 0);
+        // Counters, not the API's rates: a rate is smoothed over a few seconds and missing while a queue is idle.
+        var delivered = queues.ToDictionary(q => q.GetProperty("name").GetString()!,
+            q => q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("deliver_get", out var d) ? d.GetInt64() : 0);
         var lags = new Dictionary<string, long>();
         foreach (var schema in Schemas)
         {
@@ -60,7 +61,7 @@ public sealed class PipelineSampler : IAsyncDisposable
         var cpu = MachineCpu();
         var machine = cpu.Total > _cpu.Total ? 100.0 * Environment.ProcessorCount * (cpu.Busy - _cpu.Busy) / (cpu.Total - _cpu.Total) : 0;
         _cpu = cpu;
-        var sample = new Sample(at, depths, rates, lags, Math.Round(machine));
+        var sample = new Sample(at, depths, delivered, lags, Math.Round(machine));
         Samples.Add(sample);
         return sample;
     }

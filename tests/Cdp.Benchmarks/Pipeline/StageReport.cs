@@ -32,7 +32,8 @@ public sealed record StageReport(string Stage, double ConsumedPerSecond, long De
             long Lag(PipelineSampler.Sample s) => stage.SubscriptionPrefix is null ? 0
                 : s.SubscriptionLags.Where(l => l.Key.StartsWith(stage.SubscriptionPrefix)).Sum(l => l.Value);
             var depths = measured.Select(s => (s.At, Depth: (double)Depth(s))).ToList();
-            var consumed = measured.Count == 0 ? 0 : measured.Average(s => s.AckRates.Where(q => Mine(q.Key)).Sum(q => q.Value));
+            long Delivered(PipelineSampler.Sample s) => s.Delivered.Where(q => Mine(q.Key)).Sum(q => q.Value);
+            var consumed = measured.Count < 2 ? 0 : (Delivered(measured[^1]) - Delivered(measured[0])) / (measured[^1].At - measured[0].At);
             var growth = Slope(depths);
             var after = Depth(afterDrain);
             // Growth under 1 % of the offered rate is noise; a queue that grows faster, or is not empty after the drain, fell behind.

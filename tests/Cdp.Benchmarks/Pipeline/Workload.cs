@@ -11,7 +11,7 @@ public sealed record WorkloadMix(int LoginPercent, int PurchasePercent, int CrmP
 }
 
 /// One Tracking API call the harness sends: which source sends it, the event's JSON, and whether the Collector must
-/// refuse it (a hostile input that breaks Segment's rules goes alone in a /v1/track request, expecting a 400).
+/// refuse it (a hostile input that breaks Segment's rules goes alone in a /v1/track request, expecting a 400 or 413).
 public sealed record WorkloadEvent(string Source, string MessageId, string Json, bool MustBeRefused);
 
 /// A seeded, reproducible population of customers and their traffic, shaped like a real CDP's:
@@ -130,7 +130,7 @@ public sealed class Workload(int customers, int seed, string run, WorkloadMix mi
             case 2:
                 return Refused("hostile: no user or anonymous id (400)", id, new { type = "track", messageId = id, @event = "Lost" });
             default:
-                return Refused("hostile: event over 32 KB (400)", id,
+                return Refused("hostile: event over 32 KB (413)", id,
                     new { type = "track", messageId = id, userId = $"u-{run}-{c}", @event = "Huge", properties = new { blob = new string('x', 33_000) } });
         }
     }
