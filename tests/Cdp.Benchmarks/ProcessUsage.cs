@@ -9,7 +9,6 @@ public sealed class ProcessUsage
     public sealed record Usage(string Name, double CpuPercentOfOneCore, double PeakWorkingSetMb);
 
     private readonly Dictionary<string, Func<IEnumerable<int>>> _groups = [];
-    private readonly Dictionary<string, double> _cpuAtStart = [];
     private readonly Dictionary<string, double> _peakMb = [];
     private readonly Stopwatch _clock = new();
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
@@ -49,19 +48,30 @@ public sealed class ProcessUsage
     private static string? UidOf(string user) =>
         File.ReadLines("/etc/passwd").Select(l => l.Split(':')).FirstOrDefault(f => f[0] == user)?.ElementAtOrDefault(2);
 
+    // Per group, each process's CPU seconds when measuring started (0 for one started since) and when last seen, so a
+    // process that exits mid-run (a PostgreSQL backend whose pooled connection was pruned) keeps what it used.
+    private readonly Dictionary<string, Dictionary<int, (double Start, double Last)>> _cpu = [];
+
     public void Start()
     {
-        foreach (var (name, ids) in _groups) _cpuAtStart[name] = CpuSeconds(ids());
+        _cpu.Clear();
+        foreach (var (name, ids) in _groups) _cpu[name] = ids().ToDictionary(id => id, id => (CpuSeconds(id), CpuSeconds(id)));
         _clock.Restart();
     }
 
-    /// Call now and then while measuring, to catch peaks.
+    /// Call now and then while measuring (once a second), to catch peaks and the CPU of processes before they exit.
     public void Sample()
     {
         foreach (var (name, ids) in _groups)
         {
-            var mb = ids().Sum(RssMb);
-            _peakMb[name] = Math.Max(_peakMb.GetValueOrDefault(name), mb);
+            var current = ids().ToList();
+            _peakMb[name] = Math.Max(_peakMb.GetValueOrDefault(name), current.Sum(RssMb));
+            if (!_cpu.TryGetValue(name, out var seen)) continue;
+            foreach (var id in current)
+            {
+                var cpu = CpuSeconds(id);
+                seen[id] = seen.TryGetValue(id, out var s) ? (s.Start, Math.Max(s.Last, cpu)) : (0, cpu);
+            }
         }
     }
 
@@ -70,11 +80,11 @@ public sealed class ProcessUsage
         Sample();
         var seconds = Math.Max(0.001, _clock.Elapsed.TotalSeconds);
         return [.. _groups.Select(g => new Usage(g.Key,
-            Math.Round(100 * (CpuSeconds(g.Value()) - _cpuAtStart.GetValueOrDefault(g.Key)) / seconds, 1),
+            Math.Round(100 * _cpu.GetValueOrDefault(g.Key, []).Values.Sum(c => c.Last - c.Start) / seconds, 1),
             Math.Round(_peakMb.GetValueOrDefault(g.Key), 0)))];
     }
 
-    private static double CpuSeconds(IEnumerable<int> ids) => ids.Sum(id =>
+    private static double CpuSeconds(int id)
     {
         try
         {
@@ -87,7 +97,7 @@ public sealed class ProcessUsage
         {
             return 0;
         }
-    });
+    }
 
     private static double RssMb(int id)
     {

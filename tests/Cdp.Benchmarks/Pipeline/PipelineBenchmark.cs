@@ -274,7 +274,10 @@ public static class PipelineBenchmark
         foreach (var (k, v) in figures) table.AddRow(Markup.Escape(k), Markup.Escape(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
         foreach (var u in used) table.AddRow(Markup.Escape($"{u.Name}: CPU (% of one core) / peak working set"), $"{u.CpuPercentOfOneCore:N0} % / {u.PeakWorkingSetMb:N0} MB");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(await result.WriteAsync())}[/] (.json and .md)");
+        var stem = await result.WriteAsync();
+        // The lag of every queue and subscription second by second, for plotting where it backed up and when.
+        await File.WriteAllTextAsync(stem + "-samples.json", JsonSerializer.Serialize(sampler.Samples, new JsonSerializerOptions(JsonSerializerDefaults.Web)), ct);
+        AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(stem)}[/] (.json, .md, and -samples.json: every queue and subscription, second by second)");
         return failed == 0 && stages.All(x => x.KeptUp) && (long)figures["messagesInErrorQueues"] == 0 ? 0 : 1;
     }
 
