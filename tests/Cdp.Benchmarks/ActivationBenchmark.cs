@@ -6,8 +6,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Cdp.Testing;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using Spectre.Console;
 
 namespace Cdp.Benchmarks;
@@ -50,7 +48,7 @@ public static class ActivationBenchmark
         var latencies = new Latencies();
         long delivered = 0, measuredDelivered = 0;
         var measuring = false;
-        await using var subscriber = await SubscribeAsync(platform.Environment.RabbitMq, body =>
+        await using var subscriber = await AudienceSubscriber.SubscribeAsync(platform.Environment.RabbitMq, "bench-subscriber", ["bench-pro"], body =>
         {
             var arrived = Stopwatch.GetTimestamp();
             using var json = JsonDocument.Parse(body);
@@ -214,24 +212,5 @@ public static class ActivationBenchmark
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(await result.WriteAsync())}[/] (.json and .md)");
         return failed == 0 && missing == 0 ? 0 : 1;
-    }
-
-    private static async Task<IAsyncDisposable> SubscribeAsync(Uri rabbitMq, Action<ReadOnlyMemory<byte>> onChange)
-    {
-        var connection = await new ConnectionFactory { Uri = rabbitMq }.CreateConnectionAsync();
-        var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync("cdp.audience-changes", ExchangeType.Topic, durable: true);
-        await channel.QueueDeclareAsync("bench-subscriber", durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-        await channel.QueueBindAsync("bench-subscriber", "cdp.audience-changes", "bench-pro.*");
-        await channel.BasicQosAsync(0, 500, false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, d) =>
-        {
-            onChange(d.Body);
-            await channel.BasicAckAsync(d.DeliveryTag, multiple: false);
-        };
-        await channel.BasicConsumeAsync("bench-subscriber", autoAck: false, consumer);
-        return connection;
     }
 }

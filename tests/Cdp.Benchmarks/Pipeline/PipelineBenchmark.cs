@@ -6,8 +6,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Cdp.Testing;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using Spectre.Console;
 
 namespace Cdp.Benchmarks.Pipeline;
@@ -19,7 +17,6 @@ namespace Cdp.Benchmarks.Pipeline;
 /// limited it. Writes .cdp/bench/pipeline-*.json and .md.
 public static class PipelineBenchmark
 {
-    private const string AudienceExchange = "cdp.audience-changes";
     private const string SubscriberQueue = "bench-pipeline-subscriber";
     private static readonly string[] Audiences = ["bench-buyers", "bench-pro", "bench-big-spenders"];
 
@@ -89,7 +86,7 @@ public static class PipelineBenchmark
         var changeLatencies = new Latencies();
         long changes = 0, accepted = 0, refusedAsExpected = 0, failed = 0, measuredAccepted = 0;
         var measuring = false;
-        await using var subscriber = await SubscribeAsync(platform.Environment.RabbitMq, body =>
+        await using var subscriber = await AudienceSubscriber.SubscribeAsync(platform.Environment.RabbitMq, SubscriberQueue, Audiences, body =>
         {
             var arrived = Stopwatch.GetTimestamp();
             using var json = JsonDocument.Parse(body);
@@ -280,25 +277,5 @@ public static class PipelineBenchmark
         await File.WriteAllTextAsync(stem + "-samples.json", JsonSerializer.Serialize(sampler.Samples, new JsonSerializerOptions(JsonSerializerDefaults.Web)), ct);
         AnsiConsole.MarkupLine($"results: [bold]{Markup.Escape(stem)}[/] (.json, .md, and -samples.json: every queue and subscription, second by second)");
         return failed == 0 && stages.All(x => x.KeptUp) && (long)figures["messagesInErrorQueues"] == 0 ? 0 : 1;
-    }
-
-    private static async Task<IAsyncDisposable> SubscribeAsync(Uri rabbitMq, Action<ReadOnlyMemory<byte>> onChange)
-    {
-        var connection = await new ConnectionFactory { Uri = rabbitMq }.CreateConnectionAsync();
-        var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(AudienceExchange, ExchangeType.Topic, durable: true);
-        await channel.QueueDeclareAsync(SubscriberQueue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-        // Topic wildcards match whole dot-separated words, so each audience key is bound on its own.
-        foreach (var audience in Audiences) await channel.QueueBindAsync(SubscriberQueue, AudienceExchange, $"{audience}.*");
-        await channel.BasicQosAsync(0, 500, false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, d) =>
-        {
-            onChange(d.Body);
-            await channel.BasicAckAsync(d.DeliveryTag, multiple: false);
-        };
-        await channel.BasicConsumeAsync(SubscriberQueue, autoAck: false, consumer);
-        return connection;
     }
 }
