@@ -167,6 +167,7 @@ public static class ActivationBenchmark
         {
             ["rawMartenAppendsPerSecond"] = limits?.MartenEventsPerSecond ?? 0,
             ["rawRabbitConfirmedMessagesPerSecond"] = limits?.RabbitMessagesPerSecond ?? 0,
+            ["queuedWhileMeasuringRawLimits"] = limits?.QueuedWhenMeasured ?? 0,
             ["pipelineToRawMartenPercent"] = limits is null ? 0 : Math.Round(100 * achieved / limits.MartenEventsPerSecond, 1),
             ["targetEventsPerSecond"] = rate,
             ["achievedEventsPerSecond"] = Math.Round(Interlocked.Read(ref sent) / sendSeconds),

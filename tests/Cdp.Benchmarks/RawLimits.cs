@@ -16,7 +16,9 @@ namespace Cdp.Benchmarks;
 /// an EventCollected. The activation benchmark runs these after the pipeline and prints the ratios.
 public static class RawLimits
 {
-    public sealed record Figures(double MartenEventsPerSecond, double RabbitMessagesPerSecond, int MessageBytes);
+    /// <c>QueuedWhenMeasured</c>: messages the platform still had queued when measuring began; above zero, its services
+    /// were still working and the figures are lower than the machine's limits.
+    public sealed record Figures(double MartenEventsPerSecond, double RabbitMessagesPerSecond, int MessageBytes, long QueuedWhenMeasured);
 
     /// Stored like ProfileProjection's Tracked event: a name, properties, provenance and a timestamp.
     public sealed record RawTracked(string ProfileId, string Event, JsonElement Properties, RawProvenance Provenance, DateTimeOffset Timestamp);
@@ -44,6 +46,7 @@ public static class RawLimits
 
     public static async Task<Figures> MeasureAsync(IsolatedEnvironment environment, int count, CancellationToken ct)
     {
+        var queued = (await environment.QueueDepthsAsync()).Values.Sum();
         var marten = await AnsiConsole.Status().StartAsync("raw limit: Marten batched appends", _ => MartenAsync(environment.Postgres, count, ct));
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
@@ -53,7 +56,7 @@ public static class RawLimits
                 context = new { library = new { name = "bench", version = "1.0" }, ip = "10.0.0.1", userAgent = new string('x', 120) } },
         });
         var rabbit = await AnsiConsole.Status().StartAsync("raw limit: RabbitMQ confirmed publish/consume", _ => RabbitAsync(environment.RabbitMq, count, body, ct));
-        return new Figures(Math.Round(marten), Math.Round(rabbit), body.Length);
+        return new Figures(Math.Round(marten), Math.Round(rabbit), body.Length, queued);
     }
 
     private static async Task<double> MartenAsync(string postgres, int count, CancellationToken ct)

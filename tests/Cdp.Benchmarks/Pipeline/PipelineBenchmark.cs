@@ -250,6 +250,8 @@ public static class PipelineBenchmark
             ["messagesInErrorQueues"] = sampler.Samples[^1].Depths.Where(q => q.Key.EndsWith("_error")).Sum(q => q.Value),
             ["rawMartenAppendsPerSecond"] = limits?.MartenEventsPerSecond ?? 0,
             ["rawRabbitConfirmedMessagesPerSecond"] = limits?.RabbitMessagesPerSecond ?? 0,
+            // Above zero, the services were still working off the run while the raw limits were measured.
+            ["queuedWhileMeasuringRawLimits"] = limits?.QueuedWhenMeasured ?? 0,
             ["pipelineToRawMartenPercent"] = limits is null ? 0 : Math.Round(100 * endToEnd / limits.MartenEventsPerSecond, 1),
             ["pipelineToRawRabbitPercent"] = limits is null ? 0 : Math.Round(100 * endToEnd / limits.RabbitMessagesPerSecond, 1),
             ["machineCpuPercentMean"] = measured.Count == 0 ? 0 : Math.Round(measured.Average(x => x.MachineCpuPercent)),
