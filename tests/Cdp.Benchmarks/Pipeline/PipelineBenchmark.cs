@@ -147,6 +147,8 @@ public static class PipelineBenchmark
         usage.Track("PostgreSQL", () => ProcessUsage.ByUser("postgres")).Track("RabbitMQ", () => ProcessUsage.ByName("beam.smp"))
             .Track("the harness (load and measurement)", () => [Environment.ProcessId]);
         await using var sampler = new PipelineSampler(platform.Environment);
+        var database = new DatabaseWork(platform.Environment.Postgres);
+        DatabaseWork.Figures? databaseWork = null;
         var clock = Stopwatch.StartNew();
         var total = s.Warmup + s.Seconds;
         DateTimeOffset measuredSince = default;
@@ -169,6 +171,7 @@ public static class PipelineBenchmark
                         measuredSince = DateTimeOffset.UtcNow;
                         measuredStart = now;
                         usage.Start();
+                        await database.StartAsync(ct);
                         Volatile.Write(ref measuring, true);
                     }
                     if (Volatile.Read(ref measuring)) usage.Sample();
@@ -212,6 +215,7 @@ public static class PipelineBenchmark
             await sampling;
             measuredEnd = clock.Elapsed.TotalSeconds;
             used = usage.Stop();
+            databaseWork = await database.StopAsync(Interlocked.Read(ref measuredAccepted), ct);
             task.Description = "sent; waiting for every queue and subscription to drain";
             var drainUntil = clock.Elapsed.TotalSeconds + s.Drain;
             while (clock.Elapsed.TotalSeconds < drainUntil)
@@ -256,6 +260,13 @@ public static class PipelineBenchmark
             ["pipelineToRawRabbitPercent"] = limits is null ? 0 : Math.Round(100 * endToEnd / limits.RabbitMessagesPerSecond, 1),
             ["machineCpuPercentMean"] = measured.Count == 0 ? 0 : Math.Round(measured.Average(x => x.MachineCpuPercent)),
         };
+        if (databaseWork is not null)
+        {
+            figures["PostgreSQL: commits, rows written, rows read per accepted event"] =
+                $"{databaseWork.CommitsPerEvent}, {databaseWork.RowsWrittenPerEvent}, {databaseWork.RowsReadPerEvent}";
+            figures["PostgreSQL: tables written most (rows per accepted event)"] =
+                string.Join(", ", databaseWork.BusiestTables.Select(t => $"{t.Name} {t.RowsWrittenPerEvent}"));
+        }
         foreach (var (kind, count) in workload.Sent.OrderByDescending(k => k.Value)) figures[$"sent: {kind}"] = count;
         foreach (var store in stores)
         {

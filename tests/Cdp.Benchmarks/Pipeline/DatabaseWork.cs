@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace Cdp.Benchmarks.Pipeline;
+
+/// What PostgreSQL did for a run, from its cumulative statistics (pg_stat_database, pg_stat_user_tables) read at the
+/// start and the end of the measured window: transactions committed and rows written per event, and the tables written
+/// most. PostgreSQL is the largest consumer of CPU once the pipeline saturates, and these say where its work comes from.
+public sealed class DatabaseWork
+{
+    public sealed record Table(string Name, double RowsWrittenPerEvent);
+
+    public sealed record Figures(double CommitsPerEvent, double RowsWrittenPerEvent, double RowsReadPerEvent, IReadOnlyList<Table> BusiestTables);
+
+    private sealed record Snapshot(long Commits, long Written, long Read, Dictionary<string, long> Tables);
+
+    private readonly NpgsqlDataSource _db;
+    private Snapshot? _start;
+
+    public DatabaseWork(string postgres) => _db = NpgsqlDataSource.Create(postgres);
+
+    public async Task StartAsync(CancellationToken ct) => _start = await SnapshotAsync(ct);
+
+    public async Task<Figures> StopAsync(long events, CancellationToken ct)
+    {
+        var end = await SnapshotAsync(ct);
+        var start = _start ?? throw new InvalidOperationException("StartAsync was not called.");
+        double PerEvent(long n) => events == 0 ? 0 : Math.Round((double)n / events, 2);
+        var tables = end.Tables
+            .Select(t => new Table(t.Key, PerEvent(t.Value - start.Tables.GetValueOrDefault(t.Key))))
+            .OrderByDescending(t => t.RowsWrittenPerEvent).Take(6).ToList();
+        await _db.DisposeAsync();
+        return new Figures(PerEvent(end.Commits - start.Commits), PerEvent(end.Written - start.Written), PerEvent(end.Read - start.Read), tables);
+    }
+
+    private async Task<Snapshot> SnapshotAsync(CancellationToken ct)
+    {
+        // The statistics are flushed by each backend now and then; ask for the freshest view this session can have.
+        await using (var clear = _db.CreateCommand("select pg_stat_clear_snapshot()")) await clear.ExecuteNonQueryAsync(ct);
+        long commits, written, read;
+        await using (var database = _db.CreateCommand(
+            "select xact_commit, tup_inserted + tup_updated + tup_deleted, tup_fetched from pg_stat_database where datname = current_database()"))
+        await using (var reader = await database.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (commits, written, read) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+        var tables = new Dictionary<string, long>();
+        await using (var perTable = _db.CreateCommand(
+            "select schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables"))
+        await using (var reader = await perTable.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) tables[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return new Snapshot(commits, written, read, tables);
+    }
+}
