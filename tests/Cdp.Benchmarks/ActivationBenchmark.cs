@@ -70,9 +70,7 @@ public static class ActivationBenchmark
         var sendSeconds = 0.0;
         var requests = new List<Task>();
         using var queues = new QueueDepths(platform.Environment);
-        var usage = new ProcessUsage();
-        foreach (var service in Platform.Services) usage.Track(service, () => [platform.ProcessIdOf(service)]);
-        usage.Track("PostgreSQL", () => ProcessUsage.ByUser("postgres")).Track("RabbitMQ", () => ProcessUsage.ByName("beam.smp"));
+        var usage = ProcessUsage.OfPipeline(platform);
         IReadOnlyList<ProcessUsage.Usage> used = [];
         var lastSample = 0.0;
 

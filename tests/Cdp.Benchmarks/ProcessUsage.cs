@@ -19,6 +19,14 @@ public sealed class ProcessUsage
         return this;
     }
 
+    /// The four services of <paramref name="platform"/>, PostgreSQL and RabbitMQ: everything a pipeline run loads.
+    public static ProcessUsage OfPipeline(Cdp.Testing.Platform platform)
+    {
+        var usage = new ProcessUsage();
+        foreach (var service in Cdp.Testing.Platform.Services) usage.Track(service, () => [platform.ProcessIdOf(service)]);
+        return usage.Track("PostgreSQL", () => ByUser("postgres")).Track("RabbitMQ", () => ByName("beam.smp"));
+    }
+
     public static IEnumerable<int> ByName(string executable) =>
         Process.GetProcessesByName(executable).Select(p => p.Id);
 

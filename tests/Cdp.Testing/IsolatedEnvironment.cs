@@ -70,18 +70,25 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Queues of {Name} did not drain.");
             await Task.Delay(1000);
-            var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages");
-            var busy = queues!.Any(q => q.TryGetProperty("messages", out var m) && m.GetInt64() > 0);
+            var busy = (await QueuesAsync()).Any(q => q.Messages > 0);
             quiet = busy ? 0 : quiet + 1;
         }
     }
 
-    /// <summary>Messages in each queue of this virtual host (ready plus unacknowledged), from the management API.</summary>
-    public async Task<Dictionary<string, long>> QueueDepthsAsync()
+    /// <summary>A queue of this virtual host: messages in it (ready plus unacknowledged) and delivered from it so far.</summary>
+    public sealed record QueueStats(string Name, long Messages, long Delivered);
+
+    /// <summary>Every queue of this virtual host, from the management API (statistics it samples every few seconds).</summary>
+    public async Task<IReadOnlyList<QueueStats>> QueuesAsync(CancellationToken ct = default)
     {
-        var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages");
-        return queues!.ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
+        var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages,message_stats", ct);
+        return [.. queues!.Select(q => new QueueStats(q.GetProperty("name").GetString()!,
+            q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0,
+            q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("deliver_get", out var d) ? d.GetInt64() : 0))];
     }
+
+    /// <summary>Messages in each queue of this virtual host (ready plus unacknowledged), from the management API.</summary>
+    public async Task<Dictionary<string, long>> QueueDepthsAsync() => (await QueuesAsync()).ToDictionary(q => q.Name, q => q.Messages);
 
     /// <summary>
     /// Why the messages in a queue are there, for a test's failure message: for an <c>_error</c> queue the exception

@@ -74,6 +74,8 @@ public sealed class MaintenancePause
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             Resume();
+            // A cancelled pause (the service stopping) is not a writer that failed to finish.
+            if (e is OperationCanceledException) throw;
             throw new TimeoutException($"The service's writers did not finish within {drainTimeout.TotalSeconds:F0} s, so nothing was done. " +
                                        "Fix: try again; if it keeps happening, the service's log shows what is busy.", e);
         }

@@ -18,7 +18,13 @@ namespace Cdp.Benchmarks.Pipeline;
 public static class PipelineBenchmark
 {
     private const string SubscriberQueue = "bench-pipeline-subscriber";
-    private static readonly string[] Audiences = ["bench-buyers", "bench-pro", "bench-big-spenders"];
+    /// The audiences the run defines; the subscriber hears all of them.
+    private static readonly string[] Audiences =
+    [
+        """{"key":"bench-buyers","name":"Buyers","rule":{"event":"Order Completed","op":"ever"}}""",
+        """{"key":"bench-pro","name":"Pro plan","rule":{"trait":"plan","op":"eq","value":"pro"},"includeTraits":["plan","email"]}""",
+        """{"key":"bench-big-spenders","name":"Big spenders","rule":{"all":[{"computed":"lifetime_revenue","op":"gte","value":300},{"event":"Order Completed","op":"gte","value":2,"within_days":30}]}}""",
+    ];
 
     public static Command Command()
     {
@@ -69,12 +75,7 @@ public static class PipelineBenchmark
             }));
         using (var admin = platform.Client("Activation", bearer: "dev-admin-token"))
         {
-            foreach (var audience in new[]
-            {
-                """{"key":"bench-buyers","name":"Buyers","rule":{"event":"Order Completed","op":"ever"}}""",
-                """{"key":"bench-pro","name":"Pro plan","rule":{"trait":"plan","op":"eq","value":"pro"},"includeTraits":["plan","email"]}""",
-                """{"key":"bench-big-spenders","name":"Big spenders","rule":{"all":[{"computed":"lifetime_revenue","op":"gte","value":300},{"event":"Order Completed","op":"gte","value":2,"within_days":30}]}}""",
-            })
+            foreach (var audience in Audiences)
             {
                 (await admin.PostAsJsonAsync("/v1/audiences", JsonDocument.Parse(audience).RootElement, ct)).EnsureSuccessStatusCode();
             }
@@ -86,7 +87,8 @@ public static class PipelineBenchmark
         var changeLatencies = new Latencies();
         long changes = 0, accepted = 0, refusedAsExpected = 0, failed = 0, measuredAccepted = 0;
         var measuring = false;
-        await using var subscriber = await AudienceSubscriber.SubscribeAsync(platform.Environment.RabbitMq, SubscriberQueue, Audiences, body =>
+        await using var subscriber = await AudienceSubscriber.SubscribeAsync(platform.Environment.RabbitMq, SubscriberQueue,
+            Audiences.Select(a => JsonDocument.Parse(a).RootElement.GetProperty("key").GetString()!), body =>
         {
             var arrived = Stopwatch.GetTimestamp();
             using var json = JsonDocument.Parse(body);
@@ -142,10 +144,7 @@ public static class PipelineBenchmark
             }));
         }
 
-        var usage = new ProcessUsage();
-        foreach (var service in Platform.Services) usage.Track(service, () => [platform.ProcessIdOf(service)]);
-        usage.Track("PostgreSQL", () => ProcessUsage.ByUser("postgres")).Track("RabbitMQ", () => ProcessUsage.ByName("beam.smp"))
-            .Track("the harness (load and measurement)", () => [Environment.ProcessId]);
+        var usage = ProcessUsage.OfPipeline(platform).Track("the harness (load and measurement)", () => [Environment.ProcessId]);
         await using var sampler = new PipelineSampler(platform.Environment);
         var database = new DatabaseWork(platform.Environment.Postgres);
         DatabaseWork.Figures? databaseWork = null;

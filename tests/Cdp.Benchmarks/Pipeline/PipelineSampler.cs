@@ -1,7 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Cdp.Testing;
 using Npgsql;
 
@@ -17,7 +13,6 @@ public sealed class PipelineSampler : IAsyncDisposable
 
     private static readonly string[] Schemas = ["identity", "profiles", "activation"];
     private readonly IsolatedEnvironment _environment;
-    private readonly HttpClient _management;
     private readonly NpgsqlDataSource _db;
     private (long Busy, long Total) _cpu = MachineCpu();
 
@@ -26,21 +21,15 @@ public sealed class PipelineSampler : IAsyncDisposable
     public PipelineSampler(IsolatedEnvironment environment)
     {
         _environment = environment;
-        var management = environment.RabbitMqManagement;
-        _management = new HttpClient { BaseAddress = new Uri(management.GetLeftPart(UriPartial.Authority)) };
-        _management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
         _db = NpgsqlDataSource.Create(environment.Postgres);
     }
 
     public async Task<Sample> SampleAsync(double at, CancellationToken ct)
     {
-        var queues = await _management.GetFromJsonAsync<List<JsonElement>>(
-            $"/api/queues/{_environment.Name}?columns=name,messages,message_stats", ct) ?? [];
-        var depths = queues.ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
+        var queues = await _environment.QueuesAsync(ct);
+        var depths = queues.ToDictionary(q => q.Name, q => q.Messages);
         // Counters, not the API's rates: a rate is smoothed over a few seconds and missing while a queue is idle.
-        var delivered = queues.ToDictionary(q => q.GetProperty("name").GetString()!,
-            q => q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("deliver_get", out var d) ? d.GetInt64() : 0);
+        var delivered = queues.ToDictionary(q => q.Name, q => q.Delivered);
         var lags = new Dictionary<string, long>();
         foreach (var schema in Schemas)
         {
@@ -75,9 +64,5 @@ public sealed class PipelineSampler : IAsyncDisposable
         return (total - idle, total);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _management.Dispose();
-        await _db.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

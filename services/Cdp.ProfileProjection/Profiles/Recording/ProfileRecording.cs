@@ -36,13 +36,13 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
         foreach (var (resolved, trace) in pending)
         {
-            if (resolved.Reassignment is null && Superseded(profiles, resolved.ProfileId))
+            var (profileId, superseded) = Follow(profiles, resolved.ProfileId);
+            if (resolved.Reassignment is null && superseded)
             {
                 // Resolved before identity rules were applied again; its re-attributed copy is recorded instead.
                 session.MarkProcessed(MarkerOf(resolved), now);
                 continue;
             }
-            var profileId = Canonical(profiles, resolved.ProfileId);
             if (!streams.TryGetValue(profileId, out var stream))
             {
                 var read = profiles.GetValueOrDefault(profileId);
@@ -83,20 +83,17 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
         return profiles;
     }
 
-    private static bool Superseded(Dictionary<string, CustomerProfile> profiles, string id)
+    /// Where an id leads through the loaded merge pointers (as CanonicalProfiles.FollowAsync does against the store),
+    /// and whether the way passed a profile that a re-resolution superseded.
+    private static (string Id, bool Superseded) Follow(Dictionary<string, CustomerProfile> profiles, string id)
     {
+        var superseded = false;
         for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p); hop++)
         {
-            if (p.RetiredBy is not null) return true;
-            if (p.MergedInto is not { } next) return false;
+            superseded |= p.RetiredBy is not null;
+            if (p.MergedInto is not { } next) break;
             id = next;
         }
-        return false;
-    }
-
-    private static string Canonical(Dictionary<string, CustomerProfile> profiles, string id)
-    {
-        for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p) && p.MergedInto is { } next; hop++) id = next;
-        return id;
+        return (id, superseded);
     }
 }
