@@ -12,6 +12,7 @@ public static class LostRace
     {
         ConcurrencyException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException => true,
         Marten.Exceptions.MartenCommandException { InnerException: Npgsql.PostgresException { SqlState: "23505" } } => true,
+        Npgsql.PostgresException { SqlState: "23505" } => true,
         AggregateException a => a.InnerExceptions.All(Is),
         _ => false,
     };

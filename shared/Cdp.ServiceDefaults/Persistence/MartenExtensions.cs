@@ -46,7 +46,7 @@ public static class MartenExtensions
                 options.Events.MetadataConfig.HeadersEnabled = true;
                 options.Events.UseListenNotifyForEventAppends = true;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                options.Schema.For<ProcessedMessage>().Index(m => m.ProcessedAt);
+                options.Storage.ExtendedSchemaObjects.Add(ProcessedMessageTable.For(schemaName));
                 options.OpenTelemetry.TrackConnections = JasperFx.OpenTelemetry.TrackLevel.Normal;
                 options.OpenTelemetry.TrackEventCounters();
                 configure(options);

@@ -2,18 +2,26 @@ using Marten;
 
 namespace Cdp.ServiceDefaults.Persistence;
 
-/// <summary>Checks and records processed-message markers inside a consumer's Marten session.</summary>
+/// <summary>
+/// The markers that make a redelivered message a no-op: stored in the same transaction as the message's
+/// effects, keyed by the incoming message id, and deleted after the retention window (ProcessedMessageRetention).
+/// </summary>
 public static class ProcessedMessages
 {
+    private static string TableOf(IQuerySession session) => ProcessedMessageTable.QualifiedIn(session.DocumentStore.Options.DatabaseSchemaName);
+
     /// <summary>Whether the message was processed before (its effects are already committed).</summary>
     public static async Task<bool> WasProcessedAsync(this IQuerySession session, string messageId, CancellationToken ct) =>
-        await session.LoadAsync<ProcessedMessage>(messageId, ct) is not null;
+        (await session.ProcessedAmongAsync([messageId], ct)).Count > 0;
 
     /// <summary>The ids among <paramref name="messageIds"/> that were processed before.</summary>
     public static async Task<HashSet<string>> ProcessedAmongAsync(this IQuerySession session, IReadOnlyCollection<string> messageIds, CancellationToken ct)
     {
-        var found = await session.LoadManyAsync<ProcessedMessage>(ct, messageIds);
-        return found.Select(m => m.Id).ToHashSet();
+        if (messageIds.Count == 0) return [];
+        // Wrapped: a bare string[] would be taken as the params array itself, one parameter per id.
+        object[] parameters = [messageIds.ToArray()];
+        var found = await session.AdvancedSql.QueryAsync<string>($"select id from {TableOf(session)} where id = any(?)", ct, parameters);
+        return [.. found];
     }
 
     /// <summary>
@@ -32,10 +40,18 @@ public static class ProcessedMessages
         return pending;
     }
 
-    /// <summary>
-    /// Records the marker in the session's transaction. Insert, not upsert: two consumers racing on
-    /// one message collide on the primary key and the loser's whole transaction rolls back.
-    /// </summary>
+    /// <summary>Records one message's marker in the session's transaction (see the batch overload).</summary>
     public static void MarkProcessed(this IDocumentSession session, string messageId, DateTimeOffset now) =>
-        session.Insert(new ProcessedMessage(messageId, now));
+        session.MarkProcessed([messageId], now);
+
+    /// <summary>
+    /// Records the markers of a batch in the session's transaction, one statement for all of them. Insert, not
+    /// upsert: two consumers racing on one message collide on the primary key and the loser's whole transaction
+    /// rolls back (a lost race, run again on fresh state).
+    /// </summary>
+    public static void MarkProcessed(this IDocumentSession session, IReadOnlyCollection<string> messageIds, DateTimeOffset now)
+    {
+        if (messageIds.Count == 0) return;
+        session.QueueSqlCommand($"insert into {TableOf(session)} (id, processed_at) select unnest(?), ?", messageIds.ToArray(), now);
+    }
 }

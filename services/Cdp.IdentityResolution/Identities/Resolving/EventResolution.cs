@@ -61,10 +61,10 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
         PendingStream StreamOf(string id) =>
             streams.TryGetValue(id, out var s) ? s : streams[id] = new PendingStream(false, graph.Profiles[id].Version, []);
 
+        session.MarkProcessed([.. pending.Select(c => MarkerOf(c.Event))], now);
         foreach (var (item, (found, blocked)) in extracted)
         {
             var collected = item.Event;
-            session.MarkProcessed(MarkerOf(collected), now);
             var candidates = graph.ResolveAliasPrevious(found);
             if (candidates.Count == 0)
             {

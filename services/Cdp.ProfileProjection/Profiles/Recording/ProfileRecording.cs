@@ -34,13 +34,13 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
         var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.Event.ProfileId), ct);
         var now = clock.GetUtcNow();
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
+        session.MarkProcessed([.. pending.Select(p => MarkerOf(p.Event))], now);
         foreach (var (resolved, trace) in pending)
         {
             var (profileId, superseded) = Follow(profiles, resolved.ProfileId);
             if (resolved.Reassignment is null && superseded)
             {
                 // Resolved before identity rules were applied again; its re-attributed copy is recorded instead.
-                session.MarkProcessed(MarkerOf(resolved), now);
                 continue;
             }
             if (!streams.TryGetValue(profileId, out var stream))
@@ -54,7 +54,6 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
                 stream.Events.Add((new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now), trace));
             }
             stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), trace));
-            session.MarkProcessed(MarkerOf(resolved), now);
         }
 
         foreach (var (id, (read, _, events)) in streams)
