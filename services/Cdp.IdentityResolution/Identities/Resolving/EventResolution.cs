@@ -16,6 +16,12 @@ namespace Cdp.IdentityResolution.Identities.Resolving;
 /// events, the ingest-log entry and the processed-message marker in one transaction. Two events
 /// racing on the same identifiers or profiles collide on the (type, value) primary key or on a
 /// stream version; the loser runs again with fresh state, so a race never duplicates.
+///
+/// The ingest-log entries (EventAttributed) of a batch go to one stream per day, not to the profiles' streams:
+/// a returning customer's event changes nothing in the graph, and appending it to the profile's stream cost a
+/// stream append and a projected-document upsert per event (the largest PostgreSQL cost in the pipeline,
+/// measured). An attribution to a profile that another process merges away at the same moment is still right:
+/// downstream follows the merge pointer.
 public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce rules, TimeProvider clock, ILogger<EventResolution> logger)
 {
     private static readonly System.Diagnostics.Metrics.Meter Meter = new(CdpMetrics.MeterName + ".Identity");
@@ -43,6 +49,9 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
     // Message ids are unique per source: two sources may reuse one without being duplicates.
     private static string MarkerOf(EventCollected e) => $"{e.SourceId}:{e.MessageId}";
 
+    /// The ingest log's stream for a day: every attribution of that day, in arrival order.
+    public static string IngestLogStream(DateTimeOffset day) => $"ingest-{day:yyyy-MM-dd}";
+
     private sealed record PendingStream(bool IsNew, long ReadVersion, List<(object Event, string? Trace)> Events);
 
     private async Task ResolveBatchOnceAsync(IReadOnlyList<Collected> batch, CancellationToken ct)
@@ -58,6 +67,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
         var extracted = pending.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
         var graph = await Graph.LoadAsync(session, extracted.SelectMany(x => x.ids.Identifiers), ct);
         var streams = new Dictionary<string, PendingStream>();
+        var attributions = new List<(object Event, string? Trace)>();
         PendingStream StreamOf(string id) =>
             streams.TryGetValue(id, out var s) ? s : streams[id] = new PendingStream(false, graph.Profiles[id].Version, []);
 
@@ -115,10 +125,10 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             {
                 Emit(new IdentifierRefused(decision.ProfileId, d.Type, d.Value, collected.MessageId, d.Rule, now));
             }
-            Emit(new EventAttributed(decision.ProfileId, collected, decision.Used, [.. blocked, .. decision.Dropped], now));
+            attributions.Add((new EventAttributed(decision.ProfileId, collected, decision.Used, [.. blocked, .. decision.Dropped], now), item.TraceParent));
         }
 
-        foreach (var (id, stream) in streams)
+        foreach (var (id, stream) in streams.Where(s => s.Value.Events.Count > 0))
         {
             var events = stream.Events.Select(e => e.Event).ToList();
             var action = stream.IsNew
@@ -127,6 +137,14 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             for (var i = 0; i < stream.Events.Count; i++)
             {
                 if (stream.Events[i].Trace is { } trace) action.Events[i].SetHeader(EventTrace.HeaderName, trace);
+            }
+        }
+        if (attributions.Count > 0)
+        {
+            var log = session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray());
+            for (var i = 0; i < attributions.Count; i++)
+            {
+                if (attributions[i].Trace is { } trace) log.Events[i].SetHeader(EventTrace.HeaderName, trace);
             }
         }
         await session.SaveChangesAsync(ct);
