@@ -35,7 +35,9 @@ public static class ProfileRegistration
         builder.AddCdpMarten("profiles", options =>
             {
                 options.Projections.Add(new CustomerProfileProjection(computed), ProjectionLifecycle.Inline);
-                options.Schema.For<CustomerProfile>().GinIndexJsonData();
+                // Only the identifier keys are indexed for lookups: a GIN index over the whole document made PostgreSQL
+                // index every trait, counter and daily count again on each event (half the table's size, measured).
+                options.Schema.For<CustomerProfile>().GinIndexJsonDataMember(p => p.IdentifierKeys);
                 options.Events.AddEventType<IdentifiersLinked>();
                 options.Events.AddEventType<Identified>();
                 options.Events.AddEventType<Tracked>();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Security;
 using Marten;
@@ -29,7 +30,11 @@ public static class ProfileApi
             {
                 return BadRequest("Query parameter 'identifier' must be TYPE:VALUE, e.g. identifier=user_id:ann or identifier=email:ann@example.com.");
             }
-            var profile = await session.Query<CustomerProfile>().Where(p => p.IdentifierKeys.Contains(identifier) && p.MergedInto == null).FirstOrDefaultAsync(ct);
+            // Written against data -> 'IdentifierKeys' so that the GIN index on that member serves it (LINQ's Contains
+            // compares the whole document, which only a whole-document index could serve).
+            var found = await session.QueryAsync<CustomerProfile>("where data -> 'IdentifierKeys' @> ?::jsonb and data ->> 'MergedInto' is null limit 1",
+                ct, JsonSerializer.Serialize(new[] { identifier }));
+            var profile = found.FirstOrDefault();
             return profile is null ? NotFound($"No profile holds identifier '{identifier}'.") : Results.Ok(ProfileView.Of(profile));
         });
 
