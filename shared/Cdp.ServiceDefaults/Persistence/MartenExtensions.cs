@@ -32,6 +32,8 @@ public static class MartenExtensions
             // Nothing here keeps session state on a pooled connection (locks are transaction-scoped), so the
             // DISCARD ALL round trip Npgsql sends on every return to the pool (3.5 per event measured) is pure cost.
             source.ConnectionStringBuilder.NoResetOnClose = true;
+            if (source.ConnectionStringBuilder.MaxAutoPrepare == 0) source.ConnectionStringBuilder.MaxAutoPrepare = 50;
+            source.ConnectionStringBuilder.Options = ((source.ConnectionStringBuilder.Options ?? "") + " -c plan_cache_mode=force_custom_plan").Trim();
             return source.Build();
         });
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthTags.Ready]);
