@@ -27,7 +27,9 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
 
     private async Task RecordOnceAsync(IReadOnlyList<Resolved> batch, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        // An identity map: the inline projection finds the profiles this batch has just read instead of loading
+        // them again (UseIdentityMapForAggregates, ProfileRegistration). Nothing here changes the loaded documents.
+        await using var session = store.IdentitySession();
         var pending = await session.PendingAsync(batch, r => MarkerOf(r.Event), "profiles", ct);
         if (pending.Count == 0) return;
 
