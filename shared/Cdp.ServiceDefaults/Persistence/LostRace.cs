@@ -11,9 +11,10 @@ public static class LostRace
     public static bool Is(Exception e) => e switch
     {
         ConcurrencyException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException => true,
-        Marten.Exceptions.MartenCommandException { InnerException: Npgsql.PostgresException { SqlState: "23505" } } => true,
         Npgsql.PostgresException { SqlState: "23505" } => true,
         AggregateException a => a.InnerExceptions.All(Is),
+        // Wrappers (MartenCommandException around a unique violation, ...) lose the race their cause lost.
+        { InnerException: { } inner } => Is(inner),
         _ => false,
     };
 

@@ -19,7 +19,7 @@ public sealed class ProcessedMessageRetention(IDocumentStore store, IOptions<Per
             {
                 var cutoff = clock.GetUtcNow() - options.Value.ProcessedMessageRetention;
                 await using var session = store.LightweightSession();
-                session.QueueSqlCommand($"delete from {ProcessedMessageTable.QualifiedIn(store.Options.DatabaseSchemaName)} where processed_at < ?", cutoff);
+                session.ForgetProcessedBefore(cutoff);
                 await session.SaveChangesAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -54,4 +54,8 @@ public static class ProcessedMessages
         if (messageIds.Count == 0) return;
         session.QueueSqlCommand($"insert into {TableOf(session)} (id, processed_at) select unnest(?), ?", messageIds.ToArray(), now);
     }
+
+    /// <summary>Deletes, in the session's transaction, the markers recorded before <paramref name="cutoff"/>.</summary>
+    public static void ForgetProcessedBefore(this IDocumentSession session, DateTimeOffset cutoff) =>
+        session.QueueSqlCommand($"delete from {TableOf(session)} where processed_at < ?", cutoff);
 }

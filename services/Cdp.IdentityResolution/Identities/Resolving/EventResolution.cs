@@ -90,8 +90,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
                 graph.Profiles[decision.ProfileId] = new IdentityProfile { Id = decision.ProfileId, CreatedAt = now };
                 streams[decision.ProfileId] = new PendingStream(true, 0, []);
             }
-            var target = StreamOf(decision.ProfileId).Events;
-            void Emit(object e) => target.Add((e, item.TraceParent));
+            void Emit(object e) => StreamOf(decision.ProfileId).Events.Add((e, item.TraceParent));
             var survivor = graph.Profiles[decision.ProfileId];
             var strongest = decision.Used[0];
 
@@ -128,24 +127,17 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             attributions.Add((new EventAttributed(decision.ProfileId, collected, decision.Used, [.. blocked, .. decision.Dropped], now), item.TraceParent));
         }
 
-        foreach (var (id, stream) in streams.Where(s => s.Value.Events.Count > 0))
+        foreach (var (id, stream) in streams)
         {
             var events = stream.Events.Select(e => e.Event).ToList();
             var action = stream.IsNew
                 ? session.Events.StartStream<IdentityProfile>(id, events)
                 : session.Events.Append(id, stream.ReadVersion + events.Count, events);
-            for (var i = 0; i < stream.Events.Count; i++)
-            {
-                if (stream.Events[i].Trace is { } trace) action.Events[i].SetHeader(EventTrace.HeaderName, trace);
-            }
+            action.TraceEach([.. stream.Events.Select(e => e.Trace)]);
         }
         if (attributions.Count > 0)
         {
-            var log = session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray());
-            for (var i = 0; i < attributions.Count; i++)
-            {
-                if (attributions[i].Trace is { } trace) log.Events[i].SetHeader(EventTrace.HeaderName, trace);
-            }
+            session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray()).TraceEach([.. attributions.Select(a => a.Trace)]);
         }
         await session.SaveChangesAsync(ct);
         foreach (var source in unresolvable) Unresolvable.Add(1, new TagList { { "source", source } });

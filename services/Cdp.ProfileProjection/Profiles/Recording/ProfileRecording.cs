@@ -64,10 +64,7 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
             var action = read is null
                 ? session.Events.StartStream<CustomerProfile>(id, data)
                 : session.Events.Append(id, read.Version + data.Count, data);
-            for (var i = 0; i < events.Count; i++)
-            {
-                if (events[i].Trace is { } t) action.Events[i].SetHeader(EventTrace.HeaderName, t);
-            }
+            action.TraceEach([.. events.Select(e => e.Trace)]);
         }
         await session.SaveChangesAsync(ct);
     }
