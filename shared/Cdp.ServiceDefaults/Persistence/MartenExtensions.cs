@@ -47,6 +47,7 @@ public static class MartenExtensions
                 options.Events.StreamIdentity = StreamIdentity.AsString;
                 options.Events.MetadataConfig.HeadersEnabled = true;
                 options.Events.UseListenNotifyForEventAppends = true;
+                options.Projections.StaleSequenceThreshold = persistence.StaleSequenceThreshold;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 options.Storage.ExtendedSchemaObjects.Add(ProcessedMessageTable.For(schemaName));
                 options.OpenTelemetry.TrackConnections = JasperFx.OpenTelemetry.TrackLevel.Normal;
