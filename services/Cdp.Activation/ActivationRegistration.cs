@@ -39,6 +39,7 @@ public static class ActivationRegistration
         builder.AddCdpMessaging("activation", x =>
         {
             x.AddConsumer<ProfileChangedConsumer>(typeof(ProfileChangedConsumerDefinition));
+            x.AddConsumer<ProfilesChangedConsumer>(typeof(ProfilesChangedConsumerDefinition));
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });
         builder.AddCdpMarten("activation", options =>

@@ -29,6 +29,7 @@ public static class ProfileRegistration
         builder.AddCdpMessaging("profiles", x =>
         {
             x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
+            x.AddConsumer<EventsResolvedConsumer>(typeof(EventsResolvedConsumerDefinition));
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();
         });

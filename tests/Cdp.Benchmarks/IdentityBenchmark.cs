@@ -55,7 +55,7 @@ public static class IdentityBenchmark
     {
         await using var target = await ServiceUnderLoad.StartAsync("IdentityResolution", "benchid");
         var platform = target.Platform;
-        await using var resolved = await BusProbe.StartAsync(platform.Environment.RabbitMq, "Cdp.Contracts.Identity:EventResolved");
+        await using var resolved = await BusProbe.StartAsync(platform.Environment.RabbitMq, "Cdp.Contracts.Identity:EventsResolved", entries: "events");
 
         var bus = await target.StartBusAsync(ct);
         var workload = Workload(count, customers, seed);

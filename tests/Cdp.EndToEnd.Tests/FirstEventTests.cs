@@ -25,7 +25,7 @@ public sealed class FirstEventTests : IAsyncLifetime
     public async Task Given_a_track_call_when_accepted_then_the_profile_appears_over_http_and_activation_records_it_in_one_trace()
     {
         var traceId = Guid.NewGuid().ToString("N");
-        await using var changes = await BusProbe.StartAsync(_platform.Environment.RabbitMq, "Cdp.Contracts.Profiles:ProfileChanged");
+        await using var changes = await BusProbe.StartAsync(_platform.Environment.RabbitMq, "Cdp.Contracts.Profiles:ProfilesChanged", entries: "changes");
 
         var response = await TrackAsync(Guid.NewGuid().ToString(), "ann", $"00-{traceId}-{traceId[..16]}-01");
 

@@ -33,8 +33,13 @@ public sealed class BusProbe : IAsyncDisposable
 
     public IReadOnlyCollection<Delivery> Received => _received.ToArray();
 
-    /// <summary>Binds a new exclusive queue to <paramref name="exchange"/>, declaring the exchange (fanout unless given) if missing.</summary>
-    public static async Task<BusProbe> StartAsync(Uri rabbitMq, string exchange, string exchangeType = ExchangeType.Fanout, string routingKey = "#")
+    /// <summary>
+    /// Binds a new exclusive queue to <paramref name="exchange"/>, declaring the exchange (fanout unless given) if missing.
+    /// For messages that carry several entries (EventsResolved, ProfilesChanged), <paramref name="entries"/> names the
+    /// array: each entry is kept as a delivery of its own, with the headers of the message that carried it.
+    /// </summary>
+    public static async Task<BusProbe> StartAsync(Uri rabbitMq, string exchange, string exchangeType = ExchangeType.Fanout, string routingKey = "#",
+        string? entries = null)
     {
         var factory = new ConnectionFactory { Uri = rabbitMq };
         var connection = await factory.CreateConnectionAsync();
@@ -56,8 +61,19 @@ public sealed class BusProbe : IAsyncDisposable
             {
                 body = default;
             }
-            probe._received.Enqueue(new Delivery(body, delivery.BasicProperties.Headers ?? new Dictionary<string, object?>(),
-                delivery.BasicProperties.MessageId, delivery.RoutingKey, raw));
+            var headers = delivery.BasicProperties.Headers ?? new Dictionary<string, object?>();
+            var received = new Delivery(body, headers, delivery.BasicProperties.MessageId, delivery.RoutingKey, raw);
+            if (entries is not null && received.Message.ValueKind == JsonValueKind.Object && received.Message.TryGetProperty(entries, out var list))
+            {
+                foreach (var entry in list.EnumerateArray())
+                {
+                    probe._received.Enqueue(received with { Body = JsonSerializer.SerializeToElement(new { message = entry }) });
+                }
+            }
+            else
+            {
+                probe._received.Enqueue(received);
+            }
             probe._arrived.Release();
             return Task.CompletedTask;
         };

@@ -9,7 +9,7 @@ namespace Cdp.Testing;
 /// first test, optionally with a probe on the exchange it publishes to.
 /// </summary>
 public abstract class ServiceFixture<TProgram>(string purpose, string? probedExchange = null, IDictionary<string, string?>? settings = null,
-    Action<IServiceCollection>? services = null)
+    Action<IServiceCollection>? services = null, string? probedEntries = null)
     : IAsyncLifetime where TProgram : class
 {
     public IsolatedEnvironment Environment { get; private set; } = null!;
@@ -24,7 +24,7 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
     {
         Environment = await IsolatedEnvironment.CreateAsync(purpose);
         Factory = new ServiceFactory<TProgram>(Environment, settings, services);
-        if (probedExchange is not null) _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange);
+        if (probedExchange is not null) _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange, entries: probedEntries);
         await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");
     }

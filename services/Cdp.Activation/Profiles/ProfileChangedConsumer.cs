@@ -6,7 +6,7 @@ using MassTransit;
 
 namespace Cdp.Activation.Profiles;
 
-/// Consume a batch of profile changes: keep each profile's newest snapshot and decide its audience
+/// Consume a batch of profile changes sent one to a message (ProfileProjection sends ProfilesChanged): keep each profile's newest snapshot and decide its audience
 /// memberships in one transaction (MembershipRecording); AudienceChangePublisher delivers the changes.
 /// Versions only move forward, so a redelivered or late, older ProfileChanged changes nothing.
 /// Held while an operator rebuilds the audiences (MaintenancePause).

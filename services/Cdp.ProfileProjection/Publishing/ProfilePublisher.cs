@@ -8,7 +8,8 @@ using MassTransit;
 
 namespace Cdp.ProfileProjection.Publishing;
 
-/// Publishes one ProfileChanged per profile touched in a page of events, carrying the profile's snapshot.
+/// Publishes one ProfileChanged per profile touched in a page of events, carrying the profile's snapshot, several
+/// to a message (ProfilesChanged).
 public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
 {
     protected override async Task<IReadOnlyList<OutgoingMessage>> MessagesForAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken ct)
@@ -17,7 +18,7 @@ public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger)
         if (byProfile.Count == 0) return [];
         var profiles = (await operations.LoadManyAsync<CustomerProfile>(ct, byProfile.Select(g => g.Key)))
             .ToDictionary(p => p.Id);
-        var messages = new List<OutgoingMessage>(byProfile.Count);
+        var changes = new List<(IEvent, ProfileChanged)>(byProfile.Count);
         foreach (var group in byProfile)
         {
             if (!profiles.TryGetValue(group.Key, out var profile)) continue;
@@ -34,12 +35,10 @@ public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger)
                 _ => ProvenanceOf(e.Data)?.MessageId,
             }).LastOrDefault(m => m is not null);
             var changed = changedTraits.Concat(group.Select(e => e.Data).OfType<ProfileMergedFrom>().SelectMany(m => m.Traits.Keys)).Distinct().ToList();
-            messages.Add(new OutgoingMessage(last.Id,
-                new ProfileChanged(profile.Id, profile.Version, messageId ?? "", changed, Snapshot(profile),
-                    provenance?.ReceivedAt ?? last.Timestamp, profile.MergedInto),
-                TraceParentOf(last)));
+            changes.Add((last, new ProfileChanged(profile.Id, profile.Version, messageId ?? "", changed, Snapshot(profile),
+                provenance?.ReceivedAt ?? last.Timestamp, profile.MergedInto)));
         }
-        return messages;
+        return [.. Batched(changes, batch => new ProfilesChanged(batch))];
     }
 
     public static ProfileSnapshot Snapshot(CustomerProfile p) => new(

@@ -7,12 +7,15 @@ namespace Cdp.Contracts.Identity;
 /// <param name="Dropped">Identifiers of the event left out by a rule, with the rule.</param>
 /// <param name="Reassignment">Set when identity rules were applied again and moved this already recorded event to
 /// <paramref name="ProfileId"/>: the id of that re-resolution, so the move is recorded once and the original is not a duplicate of it.</param>
+/// <param name="TraceParent">The W3C trace context of the request that collected the event, so its trace goes on when
+/// the event travels inside <see cref="EventsResolved"/> (a message sent alone carries it in its headers as well).</param>
 public sealed record EventResolved(
     string ProfileId,
     Collector.EventCollected Event,
     IReadOnlyList<Identifier> Identifiers,
     IReadOnlyList<DroppedIdentifier> Dropped,
-    string? Reassignment = null);
+    string? Reassignment = null,
+    string? TraceParent = null);
 
 /// <summary>An identifier that a rule kept off a profile.</summary>
 /// <param name="Type">Identifier type.</param>

@@ -17,26 +17,42 @@ public static class PoisonIsolation
         new System.Diagnostics.Metrics.Meter(Telemetry.CdpMetrics.MeterName).CreateCounter<long>("cdp.messages.poison_isolated");
 
     /// <summary>Runs <paramref name="handle"/> on the batch, isolating poison messages as described above, and logs each batch's size and time at Debug.</summary>
-    public static async Task ConsumeAsync<T>(ConsumeContext<Batch<T>> context, Func<IReadOnlyList<ConsumeContext<T>>, Task> handle, ILogger logger)
-        where T : class
+    public static Task ConsumeAsync<T>(ConsumeContext<Batch<T>> context, Func<IReadOnlyList<ConsumeContext<T>>, Task> handle, ILogger logger)
+        where T : class =>
+        IsolateAsync(context.Message.ToList(), handle, (m, e) => MoveToErrorQueueAsync(context, m.Message, m.MessageId, m.CorrelationId, e, logger),
+            typeof(T).Name, logger);
+
+    /// <summary>
+    /// For messages that carry several entries each (EventsResolved, ProfilesChanged): runs <paramref name="handle"/> on
+    /// the entries of the whole batch; when that fails for a reason that is not transient, on each entry alone, and an
+    /// entry that still fails goes to the <c>_error</c> queue in a message of its own (<paramref name="alone"/>), so the
+    /// other entries of its message are not held back with it, and moving it back to the queue re-drives it.
+    /// </summary>
+    public static Task ConsumeEntriesAsync<TMessage, TEntry>(ConsumeContext<Batch<TMessage>> context, Func<TMessage, IEnumerable<TEntry>> entriesOf,
+        Func<TEntry, TMessage> alone, Func<IReadOnlyList<TEntry>, Task> handle, ILogger logger)
+        where TMessage : class where TEntry : class =>
+        IsolateAsync([.. context.Message.SelectMany(m => entriesOf(m.Message))], handle,
+            (entry, e) => MoveToErrorQueueAsync(context, alone(entry), null, null, e, logger), typeof(TEntry).Name, logger);
+
+    private static async Task IsolateAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyList<T>, Task> handle, Func<T, Exception, Task> moveToErrorQueue,
+        string name, ILogger logger)
     {
-        var messages = context.Message.ToList();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await handle(messages);
             // Batch sizes and times show whether a stage is starved, saturated or waiting on the database.
-            logger.LogDebug("{Message} batch of {Count} in {Elapsed:N1} ms", typeof(T).Name, messages.Count,
+            logger.LogDebug("{Message} batch of {Count} in {Elapsed:N1} ms", name, messages.Count,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return;
         }
         catch (Exception e) when (!IsTransient(e) && messages.Count > 1)
         {
-            logger.LogWarning(e, "A batch of {Count} {Message} failed; handling its messages one by one to isolate the cause", messages.Count, typeof(T).Name);
+            logger.LogWarning(e, "A batch of {Count} {Message} failed; handling its messages one by one to isolate the cause", messages.Count, name);
         }
         catch (Exception e) when (!IsTransient(e))
         {
-            await MoveToErrorQueueAsync(context, messages[0], e, logger);
+            await moveToErrorQueue(messages[0], e);
             return;
         }
         foreach (var message in messages)
@@ -47,22 +63,23 @@ public static class PoisonIsolation
             }
             catch (Exception e) when (!IsTransient(e))
             {
-                await MoveToErrorQueueAsync(context, message, e, logger);
+                await moveToErrorQueue(message, e);
             }
         }
     }
 
     private static bool IsTransient(Exception e) => Persistence.Transience.IsTransient(e);
 
-    private static async Task MoveToErrorQueueAsync<T>(ConsumeContext<Batch<T>> batch, ConsumeContext<T> message, Exception e, ILogger logger)
-        where T : class
+    private static async Task MoveToErrorQueueAsync<TBatch, T>(ConsumeContext<Batch<TBatch>> batch, T message, Guid? messageId, Guid? correlationId,
+        Exception e, ILogger logger)
+        where TBatch : class where T : class
     {
         var queue = batch.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
         var endpoint = await batch.GetSendEndpoint(new Uri($"queue:{queue}_error"));
-        await endpoint.Send(message.Message, send =>
+        await endpoint.Send(message, send =>
         {
-            send.MessageId = message.MessageId;
-            send.CorrelationId = message.CorrelationId;
+            if (messageId is not null) send.MessageId = messageId;
+            send.CorrelationId = correlationId;
             send.Headers.Set("MT-Reason", "fault");
             send.Headers.Set("MT-Fault-ExceptionType", e.GetType().FullName);
             send.Headers.Set("MT-Fault-Message", e.Message);
@@ -72,6 +89,6 @@ public static class PoisonIsolation
         }, batch.CancellationToken);
         Isolated.Add(1, new KeyValuePair<string, object?>("queue", queue));
         logger.LogError(e, "{Message} {MessageId} failed on its own and was moved to {Queue}_error; fix the cause, then move it back to {Queue} to re-drive it",
-            typeof(T).Name, message.MessageId, queue, queue);
+            typeof(T).Name, messageId, queue, queue);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Telemetry;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -14,7 +15,9 @@ namespace Cdp.ServiceDefaults.Persistence;
 /// <param name="MessageId">Becomes the MassTransit message id.</param>
 /// <param name="Message">The contract record.</param>
 /// <param name="TraceParent">The W3C trace context of the request that caused it, if known.</param>
-public sealed record OutgoingMessage(Guid MessageId, object Message, string? TraceParent);
+/// <param name="LinkedTraces">For a message carrying several entries, the trace contexts of the entries after the first,
+/// linked to the publish so each entry's trace shows where it went.</param>
+public sealed record OutgoingMessage(Guid MessageId, object Message, string? TraceParent, IReadOnlyList<string?>? LinkedTraces = null);
 
 /// <summary>
 /// Marten as the outbox: a subscription that publishes what was appended. The daemon commits the
@@ -52,9 +55,21 @@ public abstract class PublishingSubscription : SubscriptionBase
     private async Task PublishAsync(OutgoingMessage outgoing, CancellationToken ct)
     {
         ActivityContext.TryParse(outgoing.TraceParent, null, out var parent);
-        using var activity = TelemetryExtensions.Source.StartActivity($"publish {outgoing.Message.GetType().Name}", ActivityKind.Producer, parent);
+        var links = outgoing.LinkedTraces?.Distinct()
+            .Select(t => ActivityContext.TryParse(t, null, out var linked) ? new ActivityLink(linked) : default)
+            .Where(l => l.Context != default).ToList();
+        using var activity = TelemetryExtensions.Source.StartActivity($"publish {outgoing.Message.GetType().Name}", ActivityKind.Producer, parent, links: links);
         await _bus.Publish(outgoing.Message, outgoing.Message.GetType(), c => c.MessageId = outgoing.MessageId, ct);
     }
+
+    /// <summary>
+    /// Entries for several events gathered into messages of many entries each (<see cref="MessageBatches"/>), in order:
+    /// each message takes the id and the trace of its first entry's event and links the traces of the others.
+    /// </summary>
+    protected static IEnumerable<OutgoingMessage> Batched<TEntry>(IReadOnlyList<(IEvent Source, TEntry Entry)> entries,
+        Func<IReadOnlyList<TEntry>, object> envelope) where TEntry : notnull =>
+        MessageBatches.Split(entries, e => e.Entry).Select(batch => new OutgoingMessage(batch[0].Source.Id,
+            envelope([.. batch.Select(b => b.Entry)]), TraceParentOf(batch[0].Source), [.. batch.Skip(1).Select(b => TraceParentOf(b.Source))]));
 
     /// <summary>The trace context stored with an event, if any.</summary>
     protected static string? TraceParentOf(IEvent e) =>

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
 
-public sealed class ProfileFixture() : ServiceFixture<Program>("profiles", "Cdp.Contracts.Profiles:ProfileChanged")
+public sealed class ProfileFixture() : ServiceFixture<Program>("profiles", "Cdp.Contracts.Profiles:ProfilesChanged", probedEntries: "changes")
 {
     public BusProbe Changes => Probe;
 

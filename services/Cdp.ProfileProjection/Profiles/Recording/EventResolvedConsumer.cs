@@ -5,7 +5,7 @@ using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
 
-/// Consume a batch of resolved events, append them to their profiles' streams with the
+/// Consume a batch of resolved events sent one to a message (IdentityResolution sends EventsResolved), append them to their profiles' streams with the
 /// processed-message markers in one transaction (ProfileRecording); ProfilePublisher publishes.
 /// Held while an operator rebuilds the profiles (MaintenancePause).
 public sealed class EventResolvedConsumer(ProfileRecording recording, MaintenancePause pause, ILogger<EventResolvedConsumer> logger)
@@ -15,7 +15,7 @@ public sealed class EventResolvedConsumer(ProfileRecording recording, Maintenanc
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
-            [.. messages.Select(m => new ProfileRecording.Resolved(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+            [.. messages.Select(m => new ProfileRecording.Resolved(m.Message, m.Message.TraceParent ?? m.Headers.Get<string>("MT-Activity-Id")))],
             context.CancellationToken), logger);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
 
-public sealed class IdentityFixture() : ServiceFixture<Program>("identity", "Cdp.Contracts.Identity:EventResolved")
+public sealed class IdentityFixture() : ServiceFixture<Program>("identity", "Cdp.Contracts.Identity:EventsResolved", probedEntries: "events")
 {
     public BusProbe Resolved => Probe;
 }

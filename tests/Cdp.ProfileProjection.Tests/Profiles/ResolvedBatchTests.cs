@@ -1,0 +1,67 @@
+using System.Text;
+using System.Text.Json;
+using Cdp.Contracts;
+using Cdp.Contracts.Identity;
+using Cdp.Testing;
+using RabbitMQ.Client;
+
+namespace Cdp.ProfileProjection.Tests.Profiles;
+
+/// EventsResolved, what IdentityResolution publishes: several events to a message, each recorded as if sent alone.
+public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
+{
+    private static EventResolved Resolved(string profileId, string type = "track") =>
+        new(profileId, Events.Collected(type: type, userId: "u-" + profileId, eventName: "Viewed"), [new Identifier("user_id", "u-" + profileId)], []);
+
+    [Fact]
+    public async Task Given_a_message_with_several_events_when_consumed_then_each_profile_records_its_event_once_and_a_redelivery_changes_nothing()
+    {
+        var ids = Enumerable.Range(0, 5).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToList();
+        var batch = new EventsResolved([.. ids.Select(id => Resolved(id)), Resolved(ids[0])]);
+        await fixture.PublishAsync(batch);
+        await fixture.PublishAsync(batch);
+
+        foreach (var id in ids)
+        {
+            await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == id, what: $"ProfileChanged for {id}");
+        }
+        await fixture.Environment.WaitForQuietQueuesAsync();
+        Assert.Equal(2, (await fixture.ProfileAsync(ids[0]))!.Value.GetProperty("eventCount").GetInt32());
+        foreach (var id in ids.Skip(1))
+        {
+            Assert.Equal(1, (await fixture.ProfileAsync(id))!.Value.GetProperty("eventCount").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Given_one_poison_event_in_a_message_when_consumed_then_the_others_are_recorded_and_it_alone_lands_in_the_error_queue()
+    {
+        var good = Enumerable.Range(0, 3).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToList();
+        var poisonProfile = "p" + Guid.NewGuid().ToString("N");
+        await fixture.PublishAsync(new EventsResolved([Resolved(good[0]), Resolved(poisonProfile, type: "bogus"), Resolved(good[1]), Resolved(good[2])]));
+
+        foreach (var id in good)
+        {
+            await Eventually.TrueAsync(async () => await fixture.ProfileAsync(id) is not null, what: $"profile {id}");
+        }
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        var faulted = await Eventually.GetAsync(async () =>
+        {
+            // A get on a queue that does not exist yet closes the channel, hence one channel per try.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                return await channel.BasicGetAsync("profiles-events-resolved_error", autoAck: true);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                return null;
+            }
+        }, what: "the poison event in the error queue");
+        var entries = JsonDocument.Parse(faulted.Body).RootElement.GetProperty("message").GetProperty("events");
+        Assert.Equal(poisonProfile, Assert.Single(entries.EnumerateArray()).GetProperty("profileId").GetString());
+        Assert.Contains("bogus", Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!));
+        Assert.Null(await fixture.ProfileAsync(poisonProfile));
+    }
+}
