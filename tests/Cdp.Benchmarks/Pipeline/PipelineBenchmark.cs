@@ -273,7 +273,7 @@ public static class PipelineBenchmark
         }
         foreach (var stage in stages)
         {
-            figures[$"stage {stage.Stage}"] = $"{stage.ConsumedPerSecond:N0}/s consumed; queue {stage.DepthAtStart:N0} → max {stage.DepthMax:N0} → {stage.DepthAtEnd:N0} " +
+            figures[$"stage {stage.Stage}"] = $"{stage.ConsumedPerSecond:N0} messages/s consumed; queue {stage.DepthAtStart:N0} → max {stage.DepthMax:N0} → {stage.DepthAtEnd:N0} " +
                 $"(growth {stage.GrowthPerSecond:N1}/s), {stage.DepthAfterDrain:N0} after the drain; subscription lag max {stage.SubscriptionLagMax:N0}, " +
                 $"{stage.SubscriptionLagAfterDrain:N0} after; {(stage.KeptUp ? "kept up" : "FELL BEHIND")}";
             figures[$"bottleneck {stage.Stage}"] = stage.Bottleneck;
