@@ -21,7 +21,11 @@ public static class IdentityRegistration
         builder.Services.AddSingleton<EventResolution>();
         builder.Services.AddSingleton<ReResolution>();
         builder.Services.AddSingleton<ReResolutionRuns>();
-        builder.AddCdpMessaging("identity", x => x.AddConsumer<EventCollectedConsumer>(typeof(EventCollectedConsumerDefinition)));
+        builder.AddCdpMessaging("identity", x =>
+        {
+            x.AddConsumer<EventCollectedConsumer>(typeof(EventCollectedConsumerDefinition));
+            x.AddConsumer<EventsCollectedConsumer>(typeof(EventsCollectedConsumerDefinition));
+        });
         builder.AddCdpMarten("identity", options =>
             {
                 options.Schema.For<IdentifierOwner>();

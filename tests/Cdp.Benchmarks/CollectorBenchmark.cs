@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Cdp.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -110,17 +111,18 @@ public static class CollectorBenchmark
     {
         var connection = await new ConnectionFactory { Uri = rabbitMq }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync("Cdp.Contracts.Collector:EventCollected", ExchangeType.Fanout, durable: true);
+        await channel.ExchangeDeclareAsync("Cdp.Contracts.Collector:EventsCollected", ExchangeType.Fanout, durable: true);
         var queue = "bench-event-collected";
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-        await channel.QueueBindAsync(queue, "Cdp.Contracts.Collector:EventCollected", "");
+        await channel.QueueBindAsync(queue, "Cdp.Contracts.Collector:EventsCollected", "");
         await channel.BasicQosAsync(0, 1000, false);
         long received = 0;
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, d) =>
         {
-            Interlocked.Increment(ref received);
+            // Each message carries several events (EventsCollected).
+            Interlocked.Add(ref received, JsonDocument.Parse(d.Body).RootElement.GetProperty("message").GetProperty("events").GetArrayLength());
             await channel.BasicAckAsync(d.DeliveryTag, multiple: false);
         };
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer);

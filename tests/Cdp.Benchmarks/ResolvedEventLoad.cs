@@ -20,11 +20,12 @@ public static class ResolvedEventLoad
         long recorded = 0;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
-            var publishing = progress.AddTask("publishing EventResolved", maxValue: count);
+            // As IdentityResolution publishes: several events to a message (EventsResolved).
+            var publishing = progress.AddTask("publishing EventsResolved", maxValue: count);
             for (var sent = 0; sent < count; sent += 500)
             {
                 var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => Create(i, profileCount, random));
-                await Task.WhenAll(chunk.Select(e => bus.Publish(e, ct)));
+                await Task.WhenAll(chunk.Chunk(50).Select(page => bus.Publish(new EventsResolved(page), ct)));
                 publishing.Increment(Math.Min(500, count - sent));
             }
             var recording = progress.AddTask("recorded in the event store", maxValue: count);

@@ -17,7 +17,7 @@ public sealed class StatusTests(OpsPlatform ops)
         Assert.Equal(["Collector", "IdentityResolution", "ProfileProjection", "Activation"],
             report.GetProperty("services").EnumerateArray().Where(s => s.GetProperty("ready").GetBoolean()).Select(s => s.GetProperty("name").GetString()));
         var queues = report.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!);
-        foreach (var consumed in new[] { "identity-event-collected", "profiles-events-resolved", "activation-profiles-changed" })
+        foreach (var consumed in new[] { "identity-events-collected", "profiles-events-resolved", "activation-profiles-changed" })
         {
             Assert.True(queues.ContainsKey(consumed), $"{consumed} missing from {status.Output}");
         }

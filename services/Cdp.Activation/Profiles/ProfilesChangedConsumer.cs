@@ -15,7 +15,7 @@ public sealed class ProfilesChangedConsumer(MembershipRecording recording, Maint
     public async Task Consume(ConsumeContext<Batch<ProfilesChanged>> context)
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Changes, c => new ProfilesChanged([c]),
+        await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Message.Changes, c => new ProfilesChanged([c]),
             changes => recording.RecordAsync(changes, context.CancellationToken), logger);
     }
 }

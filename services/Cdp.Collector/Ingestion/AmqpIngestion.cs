@@ -13,7 +13,7 @@ namespace Cdp.Collector.Ingestion;
 
 /// AMQP ingestion: sources publish raw Segment-spec JSON (one event, or {"batch":[...]}) to the
 /// durable `cdp.ingest` topic exchange with the write key in the `write-key` header. Each message is
-/// validated exactly as over HTTP. Accepted: published as EventCollected, then acknowledged.
+/// validated exactly as over HTTP. Accepted: published as EventsCollected, then acknowledged.
 /// Refused: copied byte for byte to the `collector-ingest-rejected` queue with the reason in its
 /// headers, then acknowledged. Broker trouble while publishing: returned to the queue.
 public sealed class AmqpIngestion(IConfiguration configuration, Intake intake, EventPublisher publisher, TimeProvider clock,

@@ -1,11 +1,13 @@
 using Cdp.Contracts.Collector;
+using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 using Polly;
 using Polly.Timeout;
 
 namespace Cdp.Collector.Ingestion;
 
-/// Publishes accepted events and waits for RabbitMQ's confirms, all of a request in flight at once.
+/// Publishes accepted events, several to a message (EventsCollected, MessageBatches), and waits for RabbitMQ's
+/// confirms, all of a request in flight at once.
 public sealed class EventPublisher(IBus bus, IConfiguration configuration)
 {
     public sealed class UnavailableException(Exception inner) : Exception("RabbitMQ did not confirm the events", inner);
@@ -19,7 +21,7 @@ public sealed class EventPublisher(IBus bus, IConfiguration configuration)
         try
         {
             await _pipeline.ExecuteAsync(async token =>
-                await Task.WhenAll(events.Select(e => bus.Publish(e, token))), ct);
+                await Task.WhenAll(MessageBatches.Split(events, e => e).Select(batch => bus.Publish(new EventsCollected(batch), token))), ct);
         }
         catch (Exception e) when (e is TimeoutRejectedException or RabbitMqConnectionException or MassTransitException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))

@@ -28,10 +28,10 @@ public static class PoisonIsolation
     /// entry that still fails goes to the <c>_error</c> queue in a message of its own (<paramref name="alone"/>), so the
     /// other entries of its message are not held back with it, and moving it back to the queue re-drives it.
     /// </summary>
-    public static Task ConsumeEntriesAsync<TMessage, TEntry>(ConsumeContext<Batch<TMessage>> context, Func<TMessage, IEnumerable<TEntry>> entriesOf,
-        Func<TEntry, TMessage> alone, Func<IReadOnlyList<TEntry>, Task> handle, ILogger logger)
+    public static Task ConsumeEntriesAsync<TMessage, TEntry>(ConsumeContext<Batch<TMessage>> context,
+        Func<ConsumeContext<TMessage>, IEnumerable<TEntry>> entriesOf, Func<TEntry, TMessage> alone, Func<IReadOnlyList<TEntry>, Task> handle, ILogger logger)
         where TMessage : class where TEntry : class =>
-        IsolateAsync([.. context.Message.SelectMany(m => entriesOf(m.Message))], handle,
+        IsolateAsync([.. context.Message.SelectMany(entriesOf)], handle,
             (entry, e) => MoveToErrorQueueAsync(context, alone(entry), null, null, e, logger), typeof(TEntry).Name, logger);
 
     private static async Task IsolateAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyList<T>, Task> handle, Func<T, Exception, Task> moveToErrorQueue,

@@ -13,7 +13,7 @@ public sealed class SegmentNodeSdkTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _platform = await Platform.StartAsync("sdk", only: ["Collector"]);
-        _collected = await BusProbe.StartAsync(_platform.Environment.RabbitMq, "Cdp.Contracts.Collector:EventCollected");
+        _collected = await BusProbe.StartAsync(_platform.Environment.RabbitMq, "Cdp.Contracts.Collector:EventsCollected", entries: "events");
     }
 
     public async Task DisposeAsync()

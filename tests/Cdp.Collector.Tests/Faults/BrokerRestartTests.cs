@@ -25,10 +25,10 @@ public sealed class BrokerRestartTests(Xunit.Abstractions.ITestOutputHelper outp
         await using (var connection = await factory.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await channel.ExchangeDeclareAsync("Cdp.Contracts.Collector:EventCollected", ExchangeType.Fanout, durable: true);
+            await channel.ExchangeDeclareAsync("Cdp.Contracts.Collector:EventsCollected", ExchangeType.Fanout, durable: true);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-            await channel.QueueBindAsync(queue, "Cdp.Contracts.Collector:EventCollected", "");
+            await channel.QueueBindAsync(queue, "Cdp.Contracts.Collector:EventsCollected", "");
         }
 
         var accepted = new ConcurrentBag<string>();
@@ -75,7 +75,10 @@ public sealed class BrokerRestartTests(Xunit.Abstractions.ITestOutputHelper outp
                     await Task.Delay(200);
                     continue;
                 }
-                received.Add(JsonDocument.Parse(message.Body).RootElement.GetProperty("message").GetProperty("messageId").GetString()!);
+                foreach (var e in JsonDocument.Parse(message.Body).RootElement.GetProperty("message").GetProperty("events").EnumerateArray())
+                {
+                    received.Add(e.GetProperty("messageId").GetString()!);
+                }
             }
             await channel.QueueDeleteAsync(queue);
         }

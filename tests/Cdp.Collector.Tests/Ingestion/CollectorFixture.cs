@@ -4,8 +4,8 @@ using Cdp.Testing;
 
 namespace Cdp.Collector.Tests.Ingestion;
 
-/// A Collector in the test process on its own virtual host, with a probe on the EventCollected exchange.
-public sealed class CollectorFixture() : ServiceFixture<Program>("collector", "Cdp.Contracts.Collector:EventCollected", new Dictionary<string, string?>
+/// A Collector in the test process on its own virtual host, with a probe on the EventsCollected exchange (each event a delivery).
+public sealed class CollectorFixture() : ServiceFixture<Program>("collector", "Cdp.Contracts.Collector:EventsCollected", new Dictionary<string, string?>
 {
     ["Cdp:Sources:1:Id"] = "crm",
     ["Cdp:Sources:1:WriteKey"] = "crm-key",
@@ -16,7 +16,7 @@ public sealed class CollectorFixture() : ServiceFixture<Program>("collector", "C
     ["Cdp:Sources:3:Id"] = "limited",
     ["Cdp:Sources:3:WriteKey"] = "limited-key",
     ["Cdp:Sources:3:EventsPerSecond"] = "5",
-})
+}, probedEntries: "events")
 {
     public BusProbe Collected => Probe;
 

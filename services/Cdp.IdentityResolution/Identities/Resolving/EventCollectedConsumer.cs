@@ -5,8 +5,9 @@ using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
-/// Consume a batch, decide, append with the processed-message markers in one transaction
-/// (EventResolution); the subscription in Publishing/ publishes EventResolved and ProfilesMerged.
+/// Consume a batch of events sent one to a message (the Collector sends EventsCollected), decide, append with the
+/// processed-message markers in one transaction
+/// (EventResolution); the subscription in Publishing/ publishes EventsResolved and ProfilesMerged.
 /// Held while an operator applies other identity rules (MaintenancePause).
 public sealed class EventCollectedConsumer(EventResolution resolution, MaintenancePause pause, ILogger<EventCollectedConsumer> logger)
     : IConsumer<Batch<EventCollected>>

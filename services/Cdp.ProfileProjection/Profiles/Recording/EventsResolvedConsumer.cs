@@ -14,7 +14,7 @@ public sealed class EventsResolvedConsumer(ProfileRecording recording, Maintenan
     public async Task Consume(ConsumeContext<Batch<EventsResolved>> context)
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Events, e => new EventsResolved([e]),
+        await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Message.Events, e => new EventsResolved([e]),
             events => recording.RecordAsync([.. events.Select(e => new ProfileRecording.Resolved(e, e.TraceParent))], context.CancellationToken), logger);
     }
 }

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Cdp.Contracts.Collector;
+using Cdp.Testing;
+using RabbitMQ.Client;
+
+namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
+
+/// EventsCollected, what the Collector publishes: several events to a message, each resolved as if sent alone.
+public class CollectedBatchTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
+{
+    private static string MessageIdOf(BusProbe.Delivery d) => d.Message.GetProperty("event").GetProperty("messageId").GetString()!;
+
+    [Fact]
+    public async Task Given_a_message_with_several_events_twice_when_resolved_then_each_is_resolved_once_and_a_poison_one_alone_lands_in_the_error_queue()
+    {
+        var anonymous = Guid.NewGuid().ToString();
+        var good = new List<EventCollected>
+        {
+            Events.Collected(anonymousId: anonymous),
+            Events.Collected(userId: "u-" + anonymous, anonymousId: anonymous),
+            Events.Collected(userId: "other-" + anonymous),
+        };
+        // A string PostgreSQL cannot store (U+0000): it fails every time.
+        var poison = Events.Collected(userId: "poison-" + anonymous, traits: """{"name":"a\u0000b"}""", type: "identify");
+        var message = new EventsCollected([good[0], poison, good[1], good[2]]);
+
+        await fixture.PublishAsync(message);
+        await fixture.PublishAsync(message);
+        foreach (var e in good)
+        {
+            await fixture.Resolved.WaitForAsync(d => MessageIdOf(d) == e.MessageId, what: $"{e.MessageId} resolved");
+        }
+        // Each copy of the message isolates its poison entry: two messages in the error queue, each with it alone.
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        var faulted = new List<JsonElement>();
+        await Eventually.TrueAsync(async () =>
+        {
+            // A get on a queue that does not exist yet closes the channel, hence one channel per try.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                if (await channel.BasicGetAsync("identity-events-collected_error", autoAck: true) is { } got)
+                {
+                    faulted.Add(JsonDocument.Parse(got.Body).RootElement.Clone());
+                }
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+            }
+            return faulted.Count == 2;
+        }, what: "both copies of the poison event in the error queue");
+        await fixture.Environment.WaitForQuietQueuesAsync();
+
+        Assert.All(faulted, f => Assert.Equal(poison.MessageId,
+            Assert.Single(f.GetProperty("message").GetProperty("events").EnumerateArray()).GetProperty("messageId").GetString()));
+        foreach (var e in good)
+        {
+            Assert.Single(fixture.Resolved.Received, d => MessageIdOf(d) == e.MessageId);
+        }
+        var profiles = fixture.Resolved.Received.Where(d => good.Take(2).Any(e => e.MessageId == MessageIdOf(d)))
+            .Select(d => d.Message.GetProperty("profileId").GetString()).Distinct();
+        Assert.Single(profiles);
+    }
+}
