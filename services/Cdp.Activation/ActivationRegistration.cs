@@ -38,8 +38,12 @@ public static class ActivationRegistration
 
         builder.AddCdpMessaging("activation", x =>
         {
-            x.AddConsumer<ProfileChangedConsumer>(typeof(ProfileChangedConsumerDefinition));
-            x.AddConsumer<ProfilesChangedConsumer>(typeof(ProfilesChangedConsumerDefinition));
+            // A short time limit keeps latency low at light load; two batches in flight overlap database round trips.
+            // Batches touching one profile are serialized by MembershipRecording's locks.
+            // Changes sent alone (other publishers):
+            x.AddBatchConsumer<ProfileChangedConsumer>(100, TimeSpan.FromMilliseconds(5), 2);
+            // What ProfileProjection sends, up to MessageBatches.MaxEntries changes a message.
+            x.AddBatchConsumer<ProfilesChangedConsumer>(8, TimeSpan.FromMilliseconds(5), 2);
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });
         builder.AddCdpMarten("activation", options =>

@@ -23,8 +23,12 @@ public static class IdentityRegistration
         builder.Services.AddSingleton<ReResolutionRuns>();
         builder.AddCdpMessaging("identity", x =>
         {
-            x.AddConsumer<EventCollectedConsumer>(typeof(EventCollectedConsumerDefinition));
-            x.AddConsumer<EventsCollectedConsumer>(typeof(EventsCollectedConsumerDefinition));
+            // One batch at a time per process: a batch's decisions see each other in memory, and batches of
+            // other processes are kept apart by stream versions and the (type, value) key (EventResolution).
+            // Events sent alone (other publishers):
+            x.AddBatchConsumer<EventCollectedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
+            // What the Collector sends, up to MessageBatches.MaxEntries events a message: a few hundred events a batch.
+            x.AddBatchConsumer<EventsCollectedConsumer>(8, TimeSpan.FromMilliseconds(10), 1);
         });
         builder.AddCdpMarten("identity", options =>
             {

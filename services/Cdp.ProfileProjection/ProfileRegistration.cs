@@ -28,8 +28,11 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
         {
-            x.AddConsumer<EventResolvedConsumer>(typeof(EventResolvedConsumerDefinition));
-            x.AddConsumer<EventsResolvedConsumer>(typeof(EventsResolvedConsumerDefinition));
+            // One batch at a time per process; other processes' batches are kept apart by stream versions.
+            // Events sent alone (other publishers):
+            x.AddBatchConsumer<EventResolvedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
+            // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
+            x.AddBatchConsumer<EventsResolvedConsumer>(8, TimeSpan.FromMilliseconds(10), 1);
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();
         });

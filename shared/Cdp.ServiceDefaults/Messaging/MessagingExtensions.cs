@@ -50,4 +50,19 @@ public static class MessagingExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// Adds a consumer of <c>Batch&lt;T&gt;</c> on its queue: a batch closes at <paramref name="messageLimit"/> messages or
+    /// <paramref name="timeLimit"/> after its first one, at most <paramref name="concurrencyLimit"/> batches run at once,
+    /// and the queue's prefetch keeps the next batches' messages at hand (twice what the running batches hold).
+    /// </summary>
+    public static void AddBatchConsumer<TConsumer>(this IBusRegistrationConfigurator bus, int messageLimit, TimeSpan timeLimit, int concurrencyLimit)
+        where TConsumer : class, IConsumer =>
+        bus.AddConsumer<TConsumer>((_, consumer) => consumer.Options<BatchOptions>(o =>
+                o.SetMessageLimit(messageLimit).SetTimeLimit(timeLimit).SetConcurrencyLimit(concurrencyLimit)))
+            .Endpoint(e =>
+            {
+                e.ConcurrentMessageLimit = messageLimit * concurrencyLimit;
+                e.PrefetchCount = messageLimit * concurrencyLimit * 2;
+            });
 }

@@ -46,19 +46,8 @@ public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileF
         }
         var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
         await using var connection = await factory.CreateConnectionAsync();
-        var faulted = await Eventually.GetAsync(async () =>
-        {
-            // A get on a queue that does not exist yet closes the channel, hence one channel per try.
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                return await channel.BasicGetAsync("profiles-events-resolved_error", autoAck: true);
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-            {
-                return null;
-            }
-        }, what: "the poison event in the error queue");
+        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(connection, "profiles-events-resolved_error"),
+            what: "the poison event in the error queue");
         var entries = JsonDocument.Parse(faulted.Body).RootElement.GetProperty("message").GetProperty("events");
         Assert.Equal(poisonProfile, Assert.Single(entries.EnumerateArray()).GetProperty("profileId").GetString());
         Assert.Contains("bogus", Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!));

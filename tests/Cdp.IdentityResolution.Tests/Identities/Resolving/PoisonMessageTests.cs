@@ -29,19 +29,9 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         // The poison may arrive after every good message (they are published at once), so its error queue may not exist
-        // yet when the good ones are done; a get on a missing queue closes the channel, hence one channel per try.
-        var faulted = await Eventually.GetAsync(async () =>
-        {
-            await using var probe = await connection.CreateChannelAsync();
-            try
-            {
-                return await probe.BasicGetAsync("identity-event-collected_error", autoAck: true);
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-            {
-                return null;
-            }
-        }, what: "the poison message in the error queue");
+        // yet when the good ones are done.
+        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(connection, "identity-event-collected_error"),
+            what: "the poison message in the error queue");
         var body = JsonDocument.Parse(faulted.Body).RootElement;
         Assert.Equal(poison.MessageId, body.GetProperty("message").GetProperty("messageId").GetString());
         var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
