@@ -15,7 +15,11 @@ public sealed class EventsCollectedConsumer(EventResolution resolution, Maintena
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeEntriesAsync(context,
-            m => m.Message.Events.Select(e => new EventResolution.Collected(e, m.Headers.Get<string>("MT-Activity-Id"))),
+            m =>
+            {
+                var trace = m.Headers.Get<string>("MT-Activity-Id");
+                return m.Message.Events.Select(e => new EventResolution.Collected(e, trace));
+            },
             c => new EventsCollected([c.Event]),
             events => resolution.ResolveBatchAsync(events, context.CancellationToken), logger);
     }

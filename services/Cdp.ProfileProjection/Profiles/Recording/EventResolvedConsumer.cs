@@ -15,7 +15,7 @@ public sealed class EventResolvedConsumer(ProfileRecording recording, Maintenanc
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
-            [.. messages.Select(m => new ProfileRecording.Resolved(m.Message, m.Message.TraceParent ?? m.Headers.Get<string>("MT-Activity-Id")))],
+            [.. messages.Select(m => m.Message with { TraceParent = m.Message.TraceParent ?? m.Headers.Get<string>("MT-Activity-Id") })],
             context.CancellationToken), logger);
     }
 }

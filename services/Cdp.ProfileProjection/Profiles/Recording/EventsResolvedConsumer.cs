@@ -15,6 +15,6 @@ public sealed class EventsResolvedConsumer(ProfileRecording recording, Maintenan
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Message.Events, e => new EventsResolved([e]),
-            events => recording.RecordAsync([.. events.Select(e => new ProfileRecording.Resolved(e, e.TraceParent))], context.CancellationToken), logger);
+            events => recording.RecordAsync(events, context.CancellationToken), logger);
     }
 }

@@ -15,29 +15,27 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
-    public sealed record Resolved(EventResolved Event, string? TraceParent);
-
     // Message ids are unique per source: two sources may reuse one without being duplicates. An event that
     // re-resolution moved is recorded again on its new profile, once per re-resolution.
     private static string MarkerOf(EventResolved e) =>
         e.Reassignment is { } run ? $"{run}:{e.Event.SourceId}:{e.Event.MessageId}" : $"{e.Event.SourceId}:{e.Event.MessageId}";
 
-    public Task RecordAsync(IReadOnlyList<Resolved> batch, CancellationToken ct) =>
+    public Task RecordAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct) =>
         RaceRetry.ExecuteAsync(async token => await RecordOnceAsync(batch, token), ct).AsTask();
 
-    private async Task RecordOnceAsync(IReadOnlyList<Resolved> batch, CancellationToken ct)
+    private async Task RecordOnceAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct)
     {
         // An identity map: the inline projection finds the profiles this batch has just read instead of loading
         // them again (UseIdentityMapForAggregates, ProfileRegistration). Nothing here changes the loaded documents.
         await using var session = store.IdentitySession();
-        var pending = await session.PendingAsync(batch, r => MarkerOf(r.Event), "profiles", ct);
+        var pending = await session.PendingAsync(batch, MarkerOf, "profiles", ct);
         if (pending.Count == 0) return;
 
-        var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.Event.ProfileId), ct);
+        var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.ProfileId), ct);
         var now = clock.GetUtcNow();
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
-        session.MarkProcessed([.. pending.Select(p => MarkerOf(p.Event))], now);
-        foreach (var (resolved, trace) in pending)
+        session.MarkProcessed([.. pending.Select(MarkerOf)], now);
+        foreach (var resolved in pending)
         {
             var (profileId, superseded) = Follow(profiles, resolved.ProfileId);
             if (resolved.Reassignment is null && superseded)
@@ -53,9 +51,9 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
             var newIdentifiers = resolved.Identifiers.Where(i => stream.Held.Add(i.ToString())).ToList();
             if (newIdentifiers.Count > 0)
             {
-                stream.Events.Add((new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now), trace));
+                stream.Events.Add((new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now), resolved.TraceParent));
             }
-            stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), trace));
+            stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), resolved.TraceParent));
         }
 
         foreach (var (id, (read, _, events)) in streams)
