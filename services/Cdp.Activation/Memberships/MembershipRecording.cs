@@ -23,8 +23,8 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         await using var session = store.LightweightSession();
         session.StampTrace();
         await LockAsync(session, latest.Select(m => m.ProfileId), token);
-        var stored = (await session.LoadManyAsync<ProfileState>(token, latest.Select(m => m.ProfileId))).ToDictionary(s => s.Id);
-        var fresh = latest.Where(m => !stored.TryGetValue(m.ProfileId, out var s) || s.Version < m.Version).ToList();
+        var stored = await StoredVersionsAsync(session, [.. latest.Select(m => m.ProfileId)], token);
+        var fresh = latest.Where(m => stored[m.ProfileId] < m.Version).ToList();
         if (fresh.Count < batch.Count)
         {
             CdpMetrics.DuplicatesSkipped.Add(batch.Count - fresh.Count, new KeyValuePair<string, object?>("consumer", "ProfileChangedConsumer"));
@@ -81,6 +81,17 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         if (events.Count == 0) return;
         if (current is null) session.Events.StartStream(profileId, events);
         else session.Events.Append(profileId, current.Version + events.Count, events);
+    }
+
+    // Only the versions (0 for a profile not stored yet): loading the stored snapshots made every change deserialize
+    // one it then replaced.
+    private async Task<Dictionary<string, long>> StoredVersionsAsync(IQuerySession session, IReadOnlyList<string> profileIds, CancellationToken ct)
+    {
+        var versions = await session.AdvancedSql.QueryAsync<long>(
+            $"select coalesce((s.data->>'Version')::bigint, 0) from unnest(?) with ordinality as wanted(id, n) " +
+            $"left join {store.Options.DatabaseSchemaName}.mt_doc_profilestate s on s.id = wanted.id order by wanted.n",
+            ct, [profileIds.ToArray()]);
+        return profileIds.Zip(versions).ToDictionary(p => p.First, p => p.Second);
     }
 
     /// Transaction-scoped advisory locks, taken in one order everywhere so two writers never deadlock.
