@@ -10,22 +10,14 @@ namespace Cdp.ProfileProjection.Publishing;
 
 /// Publishes one ProfileChanged per profile touched in a page of events, carrying the profile's snapshot, several
 /// to a message (ProfilesChanged).
-public sealed class ProfilePublisher(IBus bus, CommittedProfiles committed, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
+public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
 {
     protected override async Task<IReadOnlyList<OutgoingMessage>> MessagesForAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken ct)
     {
         var byProfile = events.Where(e => e.StreamKey is not null).GroupBy(e => e.StreamKey!).ToList();
         if (byProfile.Count == 0) return [];
-        var profiles = new Dictionary<string, CustomerProfile>(byProfile.Count);
-        foreach (var group in byProfile)
-        {
-            if (committed.AtLeast(group.Key, group.Max(e => e.Version)) is { } profile) profiles[group.Key] = profile;
-        }
-        var missing = byProfile.Select(g => g.Key).Where(id => !profiles.ContainsKey(id)).ToList();
-        if (missing.Count > 0)
-        {
-            foreach (var profile in await operations.LoadManyAsync<CustomerProfile>(ct, missing)) profiles[profile.Id] = profile;
-        }
+        var profiles = (await operations.LoadManyAsync<CustomerProfile>(ct, byProfile.Select(g => g.Key)))
+            .ToDictionary(p => p.Id);
         var changes = new List<(IEvent, ProfileChanged)>(byProfile.Count);
         foreach (var group in byProfile)
         {

@@ -1,6 +1,5 @@
 using Cdp.Contracts;
 using Cdp.Contracts.Identity;
-using Cdp.ProfileProjection.Publishing;
 using Cdp.ServiceDefaults.Persistence;
 using Cdp.ServiceDefaults.Telemetry;
 using Marten;
@@ -12,7 +11,7 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// and profiles, one transaction with the markers. The inline projection updates each profile in
 /// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
 /// at the version read, so a concurrent writer (another instance, a merge) makes the batch run again.
-public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock, CommittedProfiles committed)
+public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -57,7 +56,6 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock, C
             stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), resolved.TraceParent));
         }
 
-        var appended = new List<(CustomerProfile Profile, long Version)>(streams.Count);
         foreach (var (id, (read, _, events)) in streams)
         {
             var data = events.Select(e => e.Event).ToList();
@@ -65,12 +63,8 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock, C
                 ? session.Events.StartStream<CustomerProfile>(id, data)
                 : session.Events.Append(id, read.Version + data.Count, data);
             action.TraceEach([.. events.Select(e => e.Trace)]);
-            if (read is not null) appended.Add((read, read.Version + data.Count));
         }
         await session.SaveChangesAsync(ct);
-        // The inline projection applied the events to the documents this batch read (the identity map); one it
-        // projected some other way still holds its old version and is not offered.
-        foreach (var (profile, version) in appended.Where(a => a.Profile.Version == a.Version)) committed.Add(profile);
     }
 
     private static async Task<Dictionary<string, CustomerProfile>> LoadCanonicalAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
