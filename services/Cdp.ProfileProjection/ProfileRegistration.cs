@@ -23,6 +23,7 @@ public static class ProfileRegistration
                 $"{string.Join(", ", ComputedTraitDefinition.Aggregates)}, and a Property unless it counts.");
         }
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
+        builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();

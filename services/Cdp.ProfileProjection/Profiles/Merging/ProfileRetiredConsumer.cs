@@ -9,7 +9,7 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// Identity rules were applied again and this profile's events now belong to other profiles, which are built from
 /// the re-attributed events as they arrive. The profile becomes a pointer to its successor, as a merged one does,
 /// so its id keeps answering and ProfileChanged tells Activation it left its audiences.
-public sealed class ProfileRetiredConsumer(IDocumentStore store, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfileRetired>
+public sealed class ProfileRetiredConsumer(IDocumentStore store, ProfileWriters writers, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfileRetired>
 {
     private static readonly Polly.ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -21,6 +21,7 @@ public sealed class ProfileRetiredConsumer(IDocumentStore store, MaintenancePaus
 
     private async Task RetireOnceAsync(ProfileRetired retired, CancellationToken ct)
     {
+        using var turn = await writers.TakeTurnAsync(ct);
         await using var session = store.LightweightSession();
         var marker = $"retired:{retired.RunId}:{retired.ProfileId}";
         if (await session.WasProcessedAsync(marker, ct)) return;

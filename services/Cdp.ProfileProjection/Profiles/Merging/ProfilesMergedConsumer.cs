@@ -10,7 +10,7 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// added) and the merged stream records where it went, in one transaction with the marker. Both
 /// streams are written at the version read, so an event landing on either meanwhile makes this retry.
 /// Held while an operator rebuilds the profiles (MaintenancePause).
-public sealed class ProfilesMergedConsumer(IDocumentStore store, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfilesMerged>
+public sealed class ProfilesMergedConsumer(IDocumentStore store, ProfileWriters writers, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfilesMerged>
 {
     private static readonly Polly.ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -22,6 +22,7 @@ public sealed class ProfilesMergedConsumer(IDocumentStore store, MaintenancePaus
 
     private async Task MergeOnceAsync(ProfilesMerged merge, CancellationToken ct)
     {
+        using var turn = await writers.TakeTurnAsync(ct);
         await using var session = store.LightweightSession();
         var marker = $"merge:{merge.MergedId}:{merge.SurvivorId}";
         if (await session.WasProcessedAsync(marker, ct)) return;

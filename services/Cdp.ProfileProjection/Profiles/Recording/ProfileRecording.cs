@@ -11,7 +11,7 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// and profiles, one transaction with the markers. The inline projection updates each profile in
 /// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
 /// at the version read, so a concurrent writer (another instance, a merge) makes the batch run again.
-public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
+public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -25,6 +25,7 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock)
 
     private async Task RecordOnceAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct)
     {
+        using var turn = await writers.TakeTurnAsync(ct);
         // An identity map: the inline projection finds the profiles this batch has just read instead of loading
         // them again (UseIdentityMapForAggregates, ProfileRegistration). Nothing here changes the loaded documents.
         await using var session = store.IdentitySession();
