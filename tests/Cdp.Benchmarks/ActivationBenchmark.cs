@@ -20,13 +20,15 @@ public static class ActivationBenchmark
     {
         var rate = new Option<int>("--rate") { Description = "events per second sent to the Collector", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch") { Description = "events per /v1/batch request", DefaultValueFactory = _ => 20 };
-        var seconds = new Option<int>("--seconds") { Description = "measured duration", DefaultValueFactory = _ => 30 };
-        var warmup = new Option<int>("--warmup") { Description = "warm-up seconds at the rate, not measured", DefaultValueFactory = _ => 5 };
+        var seconds = new Option<int>("--seconds") { Description = "measured duration", DefaultValueFactory = _ => 60 };
+        // The goal is the steady state: for its first minute or two a cold platform (JIT, empty caches, tables
+        // growing from nothing) builds a backlog at 1,000 events/s that the default warm-up lets it work off.
+        var warmup = new Option<int>("--warmup") { Description = "warm-up seconds at the rate, not measured (5 measures the cold start)", DefaultValueFactory = _ => 150 };
         var customers = new Option<int>("--customers") { Description = "customers created before measuring; each event switches one's plan", DefaultValueFactory = _ => 2000 };
         var raw = new Option<int>("--raw-events") { Description = "events for the machine's raw limits measured after the run (0: skip)", DefaultValueFactory = _ => 20_000 };
         var command = new Command("activation",
             "Latency from an event accepted by the Collector to the audience change on a subscriber's queue, at a fixed rate, all four services running.\n" +
-            "Example: ./cdp bench activation --rate 1000 --seconds 30")
+            "Example: ./cdp bench activation --rate 1000 --seconds 60 --warmup 150")
         {
             rate, batch, seconds, warmup, customers, raw,
         };
