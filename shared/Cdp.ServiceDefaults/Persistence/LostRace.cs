@@ -11,7 +11,8 @@ public static class LostRace
     public static bool Is(Exception e) => e switch
     {
         ConcurrencyException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException => true,
-        Npgsql.PostgresException { SqlState: "23505" } => true,
+        // A unique key taken first, or (MT003, before Marten wraps it) a stream found at another version by Marten's append function.
+        Npgsql.PostgresException { SqlState: "23505" or "MT003" } => true,
         AggregateException a => a.InnerExceptions.All(Is),
         // Wrappers (MartenCommandException around a unique violation, ...) lose the race their cause lost.
         { InnerException: { } inner } => Is(inner),

@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Cdp.ServiceDefaults.Persistence;
@@ -42,6 +43,8 @@ public static class MartenExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ProcessedMessageRetention>();
 
+        builder.Services.ConfigureMarten((services, options) =>
+            options.Logger(new StatementFailureLogger(services.GetRequiredService<ILogger<IDocumentStore>>())));
         return builder.Services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schemaName;
