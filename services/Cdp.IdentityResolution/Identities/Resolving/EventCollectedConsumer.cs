@@ -1,6 +1,7 @@
 using Cdp.Contracts.Collector;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
+using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
@@ -16,7 +17,7 @@ public sealed class EventCollectedConsumer(EventResolution resolution, Maintenan
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeAsync(context, messages => resolution.ResolveBatchAsync(
-            [.. messages.Select(m => new EventResolution.Collected(m.Message, m.Headers.Get<string>("MT-Activity-Id")))],
+            [.. messages.Select(m => new EventResolution.Collected(m.Message, m.TraceParent()))],
             context.CancellationToken), logger);
     }
 }

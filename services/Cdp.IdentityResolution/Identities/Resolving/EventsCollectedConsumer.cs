@@ -1,6 +1,7 @@
 using Cdp.Contracts.Collector;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
+using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
@@ -17,7 +18,7 @@ public sealed class EventsCollectedConsumer(EventResolution resolution, Maintena
         await PoisonIsolation.ConsumeEntriesAsync(context,
             m =>
             {
-                var trace = m.Headers.Get<string>("MT-Activity-Id");
+                var trace = m.TraceParent();
                 return m.Message.Events.Select(e => new EventResolution.Collected(e, trace));
             },
             c => new EventsCollected([c.Event]),

@@ -2,13 +2,15 @@ using Cdp.Contracts.Identity;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Persistence;
 using Marten;
+using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Merging;
 
 /// The survivor absorbs the merged profile (traits by last writer wins, identifiers united, counts
 /// added) and the merged stream records where it went, in one transaction with the marker. Both
-/// streams are written at the version read, so an event landing on either meanwhile makes this retry.
+/// streams are written at the version read, so an event another instance lands on either meanwhile makes this retry
+/// (this instance's writers take turns: ProfileWriters).
 /// Held while an operator rebuilds the profiles (MaintenancePause).
 public sealed class ProfilesMergedConsumer(IDocumentStore store, ProfileWriters writers, MaintenancePause pause, TimeProvider clock) : IConsumer<ProfilesMerged>
 {

@@ -1,6 +1,7 @@
 using Cdp.Contracts.Identity;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
+using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
@@ -15,7 +16,7 @@ public sealed class EventResolvedConsumer(ProfileRecording recording, Maintenanc
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
-            [.. messages.Select(m => m.Message with { TraceParent = m.Message.TraceParent ?? m.Headers.Get<string>("MT-Activity-Id") })],
+            [.. messages.Select(m => m.Message with { TraceParent = m.Message.TraceParent ?? m.TraceParent() })],
             context.CancellationToken), logger);
     }
 }

@@ -10,7 +10,8 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers
 /// and profiles, one transaction with the markers. The inline projection updates each profile in
 /// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
-/// at the version read, so a concurrent writer (another instance, a merge) makes the batch run again.
+/// at the version read, so a writer in another instance makes the batch run again; this instance's merges wait for
+/// their turn (ProfileWriters).
 public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
