@@ -5,6 +5,7 @@ using Cdp.Activation.Delivery.Subscriptions;
 using Cdp.Activation.Delivery.Webhooks;
 using Cdp.Activation.Memberships;
 using Cdp.Activation.Profiles;
+using Cdp.Contracts.Profiles;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
 using Cdp.ServiceDefaults.Maintenance;
@@ -22,6 +23,7 @@ public static class ActivationRegistration
             .Validate(o => o.SweepPageSize is > 0 and <= 5000, "Cdp:Activation:SweepPageSize must be from 1 to 5000.")
             .ValidateOnStart();
         builder.Services.AddSingleton<MembershipRecording>();
+        builder.Services.AddGroupCommit<ProfileChanged>(sp => sp.GetRequiredService<MembershipRecording>().RecordAsync, maxEntries: 800, concurrency: 2);
         builder.Services.AddSingleton<AudienceChangeExchange>();
         builder.Services.AddSingleton<WebhookDestinations>();
         builder.Services.AddSingleton<WebhookSender>();
@@ -42,8 +44,8 @@ public static class ActivationRegistration
             // Batches touching one profile are serialized by MembershipRecording's locks.
             // Changes sent alone (other publishers):
             x.AddBatchConsumer<ProfileChangedConsumer>(100, TimeSpan.FromMilliseconds(5), 2);
-            // What ProfileProjection sends, up to MessageBatches.MaxEntries changes a message.
-            x.AddBatchConsumer<ProfilesChangedConsumer>(8, TimeSpan.FromMilliseconds(5), 2);
+            // What ProfileProjection sends, up to MessageBatches.MaxEntries changes a message, decided in groups.
+            x.AddGroupedConsumer<ProfilesChangedConsumer>(32);
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });
         builder.AddCdpMarten("activation", options =>

@@ -19,6 +19,7 @@ public static class IdentityRegistration
         builder.Services.AddSingleton<IdentityRulesInForce>();
         builder.Services.AddSingleton<MaintenancePause>();
         builder.Services.AddSingleton<EventResolution>();
+        builder.Services.AddGroupCommit<EventResolution.Collected>(sp => sp.GetRequiredService<EventResolution>().ResolveBatchAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddSingleton<ReResolution>();
         builder.Services.AddSingleton<ReResolutionRuns>();
         builder.AddCdpMessaging("identity", x =>
@@ -27,8 +28,8 @@ public static class IdentityRegistration
             // other processes are kept apart by stream versions and the (type, value) key (EventResolution).
             // Events sent alone (other publishers):
             x.AddBatchConsumer<EventCollectedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
-            // What the Collector sends, up to MessageBatches.MaxEntries events a message: a few hundred events a batch.
-            x.AddBatchConsumer<EventsCollectedConsumer>(8, TimeSpan.FromMilliseconds(10), 1);
+            // What the Collector sends, up to MessageBatches.MaxEntries events a message, resolved in groups.
+            x.AddGroupedConsumer<EventsCollectedConsumer>(32);
         });
         builder.AddCdpMarten("identity", options =>
             {

@@ -1,3 +1,4 @@
+using Cdp.Contracts.Identity;
 using Cdp.ProfileProjection.Profiles;
 using Cdp.ProfileProjection.Profiles.Api;
 using Cdp.ProfileProjection.Profiles.Merging;
@@ -25,6 +26,7 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
+        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
@@ -32,8 +34,8 @@ public static class ProfileRegistration
             // One batch at a time per process; other processes' batches are kept apart by stream versions.
             // Events sent alone (other publishers):
             x.AddBatchConsumer<EventResolvedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
-            // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
-            x.AddBatchConsumer<EventsResolvedConsumer>(8, TimeSpan.FromMilliseconds(10), 1);
+            // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message, recorded in groups.
+            x.AddGroupedConsumer<EventsResolvedConsumer>(32);
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();
         });

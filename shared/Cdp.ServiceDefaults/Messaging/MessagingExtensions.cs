@@ -65,4 +65,23 @@ public static class MessagingExtensions
                 e.ConcurrentMessageLimit = messageLimit * concurrencyLimit;
                 e.PrefetchCount = messageLimit * concurrencyLimit * 2;
             });
+
+    /// <summary>Adds the <see cref="GroupCommit{TEntry}"/> that hands groups of entries to <paramref name="handler"/>.</summary>
+    public static IServiceCollection AddGroupCommit<TEntry>(this IServiceCollection services,
+        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency) =>
+        services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries, concurrency,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>()));
+
+    /// <summary>
+    /// Adds a consumer that hands its messages' entries to a <see cref="GroupCommit{TEntry}"/>: up to
+    /// <paramref name="concurrentMessageLimit"/> messages are consumed at once, so that many can wait for the next
+    /// group while one is handled, and the queue's prefetch keeps as many again at hand.
+    /// </summary>
+    public static void AddGroupedConsumer<TConsumer>(this IBusRegistrationConfigurator bus, int concurrentMessageLimit)
+        where TConsumer : class, IConsumer =>
+        bus.AddConsumer<TConsumer>().Endpoint(e =>
+        {
+            e.ConcurrentMessageLimit = concurrentMessageLimit;
+            e.PrefetchCount = concurrentMessageLimit * 2;
+        });
 }

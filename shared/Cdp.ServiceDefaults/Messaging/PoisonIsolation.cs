@@ -34,6 +34,16 @@ public static class PoisonIsolation
         IsolateAsync([.. context.Message.SelectMany(entriesOf)], handle,
             (entry, e) => MoveToErrorQueueAsync(context, alone(entry), null, null, e, logger), typeof(TEntry).Name, logger);
 
+    /// <summary>
+    /// As the batch overload, for one message that carries several entries (handed to a <see cref="GroupCommit{TEntry}"/>
+    /// by <paramref name="handle"/>): when its entries fail for a reason that is not transient, each is handled alone, and
+    /// one that still fails goes to the <c>_error</c> queue in a message of its own (<paramref name="alone"/>).
+    /// </summary>
+    public static Task ConsumeEntriesAsync<TMessage, TEntry>(ConsumeContext<TMessage> context, IReadOnlyList<TEntry> entries,
+        Func<TEntry, TMessage> alone, Func<IReadOnlyList<TEntry>, Task> handle, ILogger logger)
+        where TMessage : class where TEntry : class =>
+        IsolateAsync(entries, handle, (entry, e) => MoveToErrorQueueAsync(context, alone(entry), null, null, e, logger), typeof(TEntry).Name, logger);
+
     private static async Task IsolateAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyList<T>, Task> handle, Func<T, Exception, Task> moveToErrorQueue,
         string name, ILogger logger)
     {
@@ -70,12 +80,12 @@ public static class PoisonIsolation
 
     private static bool IsTransient(Exception e) => Persistence.Transience.IsTransient(e);
 
-    private static async Task MoveToErrorQueueAsync<TBatch, T>(ConsumeContext<Batch<TBatch>> batch, T message, Guid? messageId, Guid? correlationId,
+    private static async Task MoveToErrorQueueAsync<T>(ConsumeContext context, T message, Guid? messageId, Guid? correlationId,
         Exception e, ILogger logger)
-        where TBatch : class where T : class
+        where T : class
     {
-        var queue = batch.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
-        var endpoint = await batch.GetSendEndpoint(new Uri($"queue:{queue}_error"));
+        var queue = context.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
+        var endpoint = await context.GetSendEndpoint(new Uri($"queue:{queue}_error"));
         await endpoint.Send(message, send =>
         {
             if (messageId is not null) send.MessageId = messageId;
@@ -85,8 +95,8 @@ public static class PoisonIsolation
             send.Headers.Set("MT-Fault-Message", e.Message);
             send.Headers.Set("MT-Fault-StackTrace", e.StackTrace);
             send.Headers.Set("MT-Fault-Timestamp", DateTime.UtcNow.ToString("O"));
-            send.Headers.Set("MT-Fault-InputAddress", batch.ReceiveContext.InputAddress.ToString());
-        }, batch.CancellationToken);
+            send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress.ToString());
+        }, context.CancellationToken);
         Isolated.Add(1, new KeyValuePair<string, object?>("queue", queue));
         logger.LogError(e, "{Message} {MessageId} failed on its own and was moved to {Queue}_error; fix the cause, then move it back to {Queue} to re-drive it",
             typeof(T).Name, messageId, queue, queue);

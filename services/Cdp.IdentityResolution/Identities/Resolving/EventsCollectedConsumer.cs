@@ -6,22 +6,17 @@ using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
-/// Consume a batch of EventsCollected (what the Collector publishes, several events to a message) and resolve their
-/// events as EventCollectedConsumer does for events sent alone (EventResolution); each keeps its message's trace.
-/// Held while an operator applies other identity rules (MaintenancePause).
-public sealed class EventsCollectedConsumer(EventResolution resolution, MaintenancePause pause, ILogger<EventsCollectedConsumer> logger)
-    : IConsumer<Batch<EventsCollected>>
+/// Consume EventsCollected (what the Collector publishes, several events to a message) and resolve their events,
+/// with those of the other messages that arrive meanwhile, in one batch (EventResolution, through a GroupCommit);
+/// each event keeps its message's trace. Held while an operator applies other identity rules (MaintenancePause).
+public sealed class EventsCollectedConsumer(GroupCommit<EventResolution.Collected> resolving, MaintenancePause pause, ILogger<EventsCollectedConsumer> logger)
+    : IConsumer<EventsCollected>
 {
-    public async Task Consume(ConsumeContext<Batch<EventsCollected>> context)
+    public async Task Consume(ConsumeContext<EventsCollected> context)
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeEntriesAsync(context,
-            m =>
-            {
-                var trace = m.TraceParent();
-                return m.Message.Events.Select(e => new EventResolution.Collected(e, trace));
-            },
-            c => new EventsCollected([c.Event]),
-            events => resolution.ResolveBatchAsync(events, context.CancellationToken), logger);
+        var trace = context.TraceParent();
+        await PoisonIsolation.ConsumeEntriesAsync(context, [.. context.Message.Events.Select(e => new EventResolution.Collected(e, trace))],
+            c => new EventsCollected([c.Event]), events => resolving.SubmitAsync(events, context.CancellationToken), logger);
     }
 }

@@ -5,16 +5,16 @@ using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
 
-/// Consume a batch of EventsResolved (what IdentityResolution publishes, several events to a message) and record
-/// their events as EventResolvedConsumer does for events sent alone (ProfileRecording).
+/// Consume EventsResolved (what IdentityResolution publishes, several events to a message) and record their events,
+/// with those of the other messages that arrive meanwhile, in one batch (ProfileRecording, through a GroupCommit).
 /// Held while an operator rebuilds the profiles (MaintenancePause).
-public sealed class EventsResolvedConsumer(ProfileRecording recording, MaintenancePause pause, ILogger<EventsResolvedConsumer> logger)
-    : IConsumer<Batch<EventsResolved>>
+public sealed class EventsResolvedConsumer(GroupCommit<EventResolved> recording, MaintenancePause pause, ILogger<EventsResolvedConsumer> logger)
+    : IConsumer<EventsResolved>
 {
-    public async Task Consume(ConsumeContext<Batch<EventsResolved>> context)
+    public async Task Consume(ConsumeContext<EventsResolved> context)
     {
         using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeEntriesAsync(context, m => m.Message.Events, e => new EventsResolved([e]),
-            events => recording.RecordAsync(events, context.CancellationToken), logger);
+        await PoisonIsolation.ConsumeEntriesAsync(context, context.Message.Events, e => new EventsResolved([e]),
+            events => recording.SubmitAsync(events, context.CancellationToken), logger);
     }
 }

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Handles the entries of messages consumed at the same time together: while one group is being handled, the
+/// entries that arrive wait, and the next group takes all of them (up to <c>maxEntries</c>). An idle stage handles
+/// each message at once; a busy one handles large groups, so its cost per entry falls as its load rises.
+/// </summary>
+/// <remarks>
+/// MassTransit's <c>Batch&lt;T&gt;</c> closes a batch on a timer instead: a stage under load kept handling batches of
+/// the size that fitted in the time limit (2-3 messages while 2,800 waited in the queue, measured), and an idle
+/// stage waited out the time limit on every message.
+/// A group that fails for a reason no retry mends is handled again submission by submission, so one bad message
+/// fails only its own <see cref="SubmitAsync"/>; a transient failure (<see cref="Persistence.Transience"/>) fails
+/// every submission of the group, for each message's retry to submit it again.
+/// </remarks>
+public sealed class GroupCommit<TEntry>
+{
+    private readonly Func<IReadOnlyList<TEntry>, CancellationToken, Task> _handle;
+    private readonly int _maxEntries;
+    private readonly ILogger _logger;
+    private readonly Channel<Submission> _waiting = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleWriter = false });
+    private Submission? _carried;
+    private readonly SemaphoreSlim _taking = new(1, 1);
+
+    /// <param name="handle">Handles one group's entries in one go (one transaction).</param>
+    /// <param name="maxEntries">Most entries in a group; a single submission larger than this is still one group.</param>
+    /// <param name="concurrency">Groups handled at once.</param>
+    /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
+    public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        _handle = handle;
+        _maxEntries = maxEntries;
+        _logger = logger;
+        for (var i = 0; i < concurrency; i++) _ = Task.Run(HandleGroupsAsync);
+    }
+
+    /// <summary>Completes when a group holding <paramref name="entries"/> has been handled; throws what handling them threw.</summary>
+    public Task SubmitAsync(IReadOnlyList<TEntry> entries, CancellationToken ct)
+    {
+        var submission = new Submission(entries, ct);
+        if (!_waiting.Writer.TryWrite(submission)) throw new InvalidOperationException("The group commit no longer takes entries.");
+        return submission.Done.Task;
+    }
+
+    private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private async Task HandleGroupsAsync()
+    {
+        while (true)
+        {
+            var group = await NextGroupAsync();
+            var started = Stopwatch.GetTimestamp();
+            var entries = group.Count == 1 ? group[0].Entries : [.. group.SelectMany(s => s.Entries)];
+            try
+            {
+                await _handle(entries, CancellationToken.None);
+                foreach (var s in group) s.Done.TrySetResult();
+                // Group sizes and times show whether a stage is starved, saturated or waiting on the database.
+                _logger.LogDebug("{Entry} group of {Count} from {Messages} message(s) in {Elapsed:N1} ms", typeof(TEntry).Name, entries.Count,
+                    group.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception e) when (group.Count > 1 && !Persistence.Transience.IsTransient(e))
+            {
+                _logger.LogWarning(e, "A group of {Count} {Entry} from {Messages} messages failed; handling each message's entries on their own",
+                    entries.Count, typeof(TEntry).Name, group.Count);
+                foreach (var s in group) await HandleAloneAsync(s);
+            }
+            catch (Exception e)
+            {
+                foreach (var s in group) s.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task HandleAloneAsync(Submission s)
+    {
+        try
+        {
+            await _handle(s.Entries, CancellationToken.None);
+            s.Done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            s.Done.TrySetException(e);
+        }
+    }
+
+    /// Waits for a submission, then takes every one that is waiting, up to the entry limit. Submissions whose
+    /// message was cancelled (its consumer stopped) are left out: MassTransit returns those messages to the queue.
+    private async Task<List<Submission>> NextGroupAsync()
+    {
+        await _taking.WaitAsync();
+        try
+        {
+            var group = new List<Submission>();
+            var count = 0;
+            while (true)
+            {
+                Submission? next = _carried;
+                _carried = null;
+                if (next is null && !_waiting.Reader.TryRead(out next))
+                {
+                    if (group.Count > 0) return group;
+                    next = await _waiting.Reader.ReadAsync();
+                }
+                if (next.Ct.IsCancellationRequested)
+                {
+                    next.Done.TrySetCanceled(next.Ct);
+                    continue;
+                }
+                if (group.Count > 0 && count + next.Entries.Count > _maxEntries)
+                {
+                    _carried = next;
+                    return group;
+                }
+                group.Add(next);
+                count += next.Entries.Count;
+            }
+        }
+        finally
+        {
+            _taking.Release();
+        }
+    }
+}

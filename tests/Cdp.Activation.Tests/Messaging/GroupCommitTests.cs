@@ -1,0 +1,111 @@
+using Cdp.ServiceDefaults.Messaging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cdp.Activation.Tests.Messaging;
+
+/// How GroupCommit groups the entries of messages consumed at once, and whose submission a failure fails.
+public sealed class GroupCommitTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    /// A handler that records each group and holds the first one until released, so that later submissions queue behind it.
+    private sealed class HeldHandler
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource FirstStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public List<int[]> Groups { get; } = [];
+        public Func<IReadOnlyList<int>, Exception?> Fail { get; init; } = _ => null;
+
+        public async Task HandleAsync(IReadOnlyList<int> entries, CancellationToken ct)
+        {
+            lock (Groups) Groups.Add([.. entries]);
+            if (FirstStarted.TrySetResult()) await Release.Task;
+            if (Fail(entries) is { } e) throw e;
+        }
+    }
+
+    [Fact]
+    public async Task Given_an_idle_group_commit_then_a_submission_is_handled_at_once_alone()
+    {
+        var handler = new HeldHandler();
+        handler.Release.SetResult();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+
+        await commit.SubmitAsync([1, 2], CancellationToken.None).WaitAsync(Wait);
+
+        Assert.Equal([[1, 2]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_submissions_that_arrive_while_a_group_is_handled_then_the_next_group_takes_them_together_up_to_the_limit()
+    {
+        var handler = new HeldHandler();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 5, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+
+        var waiting = new[] { commit.SubmitAsync([1, 2], CancellationToken.None), commit.SubmitAsync([3, 4], CancellationToken.None),
+            commit.SubmitAsync([5, 6], CancellationToken.None) };
+        handler.Release.SetResult();
+        await Task.WhenAll([first, .. waiting]).WaitAsync(Wait);
+
+        Assert.Equal([[0], [1, 2, 3, 4], [5, 6]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_a_group_that_fails_for_one_submission_then_only_that_submission_fails()
+    {
+        var handler = new HeldHandler { Fail = entries => entries.Contains(13) ? new InvalidOperationException("entry 13 is bad") : null };
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+
+        var good = commit.SubmitAsync([1, 2], CancellationToken.None);
+        var bad = commit.SubmitAsync([13], CancellationToken.None);
+        var alsoGood = commit.SubmitAsync([3], CancellationToken.None);
+        handler.Release.SetResult();
+
+        await Task.WhenAll(first, good, alsoGood).WaitAsync(Wait);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => bad.WaitAsync(Wait));
+        Assert.Equal("entry 13 is bad", failure.Message);
+        Assert.Equal([[0], [1, 2, 13, 3], [1, 2], [13], [3]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_a_transient_failure_then_every_submission_of_the_group_fails_for_its_retry()
+    {
+        var calls = 0;
+        var handler = new HeldHandler { Fail = _ => Interlocked.Increment(ref calls) == 2 ? new TimeoutException("database busy") : null };
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+
+        var a = commit.SubmitAsync([1], CancellationToken.None);
+        var b = commit.SubmitAsync([2], CancellationToken.None);
+        handler.Release.SetResult();
+
+        await first.WaitAsync(Wait);
+        await Assert.ThrowsAsync<TimeoutException>(() => a.WaitAsync(Wait));
+        await Assert.ThrowsAsync<TimeoutException>(() => b.WaitAsync(Wait));
+        Assert.Equal([[0], [1, 2]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_a_submission_whose_consumer_stopped_while_it_waited_then_it_is_not_handled()
+    {
+        var handler = new HeldHandler();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+
+        using var stopped = new CancellationTokenSource();
+        var cancelled = commit.SubmitAsync([1], stopped.Token);
+        var kept = commit.SubmitAsync([2], CancellationToken.None);
+        await stopped.CancelAsync();
+        handler.Release.SetResult();
+
+        await Task.WhenAll(first, kept).WaitAsync(Wait);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Wait));
+        Assert.Equal([[0], [2]], handler.Groups);
+    }
+}
