@@ -40,11 +40,11 @@ public static class ActivationRegistration
 
         builder.AddCdpMessaging("activation", x =>
         {
-            // A short time limit keeps latency low at light load; two batches in flight overlap database round trips.
-            // Batches touching one profile are serialized by MembershipRecording's locks.
+            // Both queues feed one GroupCommit, two groups at a time to overlap database round trips; groups touching
+            // one profile are serialized by MembershipRecording's locks.
             // Changes sent alone (other publishers):
-            x.AddBatchConsumer<ProfileChangedConsumer>(100, TimeSpan.FromMilliseconds(5), 2);
-            // What ProfileProjection sends, up to MessageBatches.MaxEntries changes a message, decided in groups.
+            x.AddGroupedConsumer<ProfileChangedConsumer>(200);
+            // What ProfileProjection sends, up to MessageBatches.MaxEntries changes a message.
             x.AddGroupedConsumer<ProfilesChangedConsumer>(32);
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });

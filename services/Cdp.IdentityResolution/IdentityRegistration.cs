@@ -24,11 +24,11 @@ public static class IdentityRegistration
         builder.Services.AddSingleton<ReResolutionRuns>();
         builder.AddCdpMessaging("identity", x =>
         {
-            // One batch at a time per process: a batch's decisions see each other in memory, and batches of
-            // other processes are kept apart by stream versions and the (type, value) key (EventResolution).
+            // Both queues feed one GroupCommit: one batch at a time per process, so a batch's decisions see each other
+            // in memory; batches of other processes are kept apart by stream versions and the (type, value) key.
             // Events sent alone (other publishers):
-            x.AddBatchConsumer<EventCollectedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
-            // What the Collector sends, up to MessageBatches.MaxEntries events a message, resolved in groups.
+            x.AddGroupedConsumer<EventCollectedConsumer>(200);
+            // What the Collector sends, up to MessageBatches.MaxEntries events a message.
             x.AddGroupedConsumer<EventsCollectedConsumer>(32);
         });
         builder.AddCdpMarten("identity", options =>

@@ -31,10 +31,11 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
         {
-            // One batch at a time per process; other processes' batches are kept apart by stream versions.
+            // Both queues feed one GroupCommit: one batch at a time per process; other processes' batches are kept
+            // apart by stream versions.
             // Events sent alone (other publishers):
-            x.AddBatchConsumer<EventResolvedConsumer>(200, TimeSpan.FromMilliseconds(20), 1);
-            // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message, recorded in groups.
+            x.AddGroupedConsumer<EventResolvedConsumer>(200);
+            // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
             x.AddGroupedConsumer<EventsResolvedConsumer>(32);
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();

@@ -22,6 +22,7 @@ public sealed class GroupCommit<TEntry>
     private readonly Func<IReadOnlyList<TEntry>, CancellationToken, Task> _handle;
     private readonly int _maxEntries;
     private readonly ILogger _logger;
+    private readonly Maintenance.MaintenancePause? _pause;
     private readonly Channel<Submission> _waiting = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleWriter = false });
     private Submission? _carried;
     private readonly SemaphoreSlim _taking = new(1, 1);
@@ -30,25 +31,33 @@ public sealed class GroupCommit<TEntry>
     /// <param name="maxEntries">Most entries in a group; a single submission larger than this is still one group.</param>
     /// <param name="concurrency">Groups handled at once.</param>
     /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
-    public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger)
+    /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
+    /// unacknowledged) and are handled in their queue's order after the resume.</param>
+    public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger,
+        Maintenance.MaintenancePause? pause = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         _handle = handle;
         _maxEntries = maxEntries;
         _logger = logger;
+        _pause = pause;
         for (var i = 0; i < concurrency; i++) _ = Task.Run(HandleGroupsAsync);
     }
 
-    /// <summary>Completes when a group holding <paramref name="entries"/> has been handled; throws what handling them threw.</summary>
-    public Task SubmitAsync(IReadOnlyList<TEntry> entries, CancellationToken ct)
+    /// <summary>
+    /// Completes when a group holding <paramref name="entries"/> has been handled; throws what handling them threw.
+    /// A group handles its submissions by <paramref name="order"/> (the message's place in its queue,
+    /// <see cref="MessageOrder.DeliveryOrder"/>): messages consumed at once reach this call in any order.
+    /// </summary>
+    public Task SubmitAsync(IReadOnlyList<TEntry> entries, CancellationToken ct, ulong order = 0)
     {
-        var submission = new Submission(entries, ct);
+        var submission = new Submission(entries, ct, order);
         if (!_waiting.Writer.TryWrite(submission)) throw new InvalidOperationException("The group commit no longer takes entries.");
         return submission.Done.Task;
     }
 
-    private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct)
+    private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct, ulong Order)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -57,7 +66,11 @@ public sealed class GroupCommit<TEntry>
     {
         while (true)
         {
+            // While paused, submissions gather in the channel, to be taken (in order) after the resume. Waiting for
+            // them must not count as being inside: a pause waits for those inside to leave.
+            if (_pause is not null) (await _pause.EnterAsync(CancellationToken.None)).Dispose();
             var group = await NextGroupAsync();
+            using var inside = _pause is null ? null : await _pause.EnterAsync(CancellationToken.None);
             var started = Stopwatch.GetTimestamp();
             var entries = group.Count == 1 ? group[0].Entries : [.. group.SelectMany(s => s.Entries)];
             try
@@ -109,7 +122,7 @@ public sealed class GroupCommit<TEntry>
                 _carried = null;
                 if (next is null && !_waiting.Reader.TryRead(out next))
                 {
-                    if (group.Count > 0) return group;
+                    if (group.Count > 0) return [.. group.OrderBy(s => s.Order)];
                     next = await _waiting.Reader.ReadAsync();
                 }
                 if (next.Ct.IsCancellationRequested)
@@ -120,7 +133,7 @@ public sealed class GroupCommit<TEntry>
                 if (group.Count > 0 && count + next.Entries.Count > _maxEntries)
                 {
                     _carried = next;
-                    return group;
+                    return [.. group.OrderBy(s => s.Order)];
                 }
                 group.Add(next);
                 count += next.Entries.Count;

@@ -52,25 +52,13 @@ public static class MessagingExtensions
     }
 
     /// <summary>
-    /// Adds a consumer of <c>Batch&lt;T&gt;</c> on its queue: a batch closes at <paramref name="messageLimit"/> messages or
-    /// <paramref name="timeLimit"/> after its first one, at most <paramref name="concurrencyLimit"/> batches run at once,
-    /// and the queue's prefetch keeps the next batches' messages at hand (twice what the running batches hold).
+    /// Adds the <see cref="GroupCommit{TEntry}"/> that hands groups of entries to <paramref name="handler"/>, held while
+    /// the service's <see cref="Maintenance.MaintenancePause"/> (if it has one) is paused.
     /// </summary>
-    public static void AddBatchConsumer<TConsumer>(this IBusRegistrationConfigurator bus, int messageLimit, TimeSpan timeLimit, int concurrencyLimit)
-        where TConsumer : class, IConsumer =>
-        bus.AddConsumer<TConsumer>((_, consumer) => consumer.Options<BatchOptions>(o =>
-                o.SetMessageLimit(messageLimit).SetTimeLimit(timeLimit).SetConcurrencyLimit(concurrencyLimit)))
-            .Endpoint(e =>
-            {
-                e.ConcurrentMessageLimit = messageLimit * concurrencyLimit;
-                e.PrefetchCount = messageLimit * concurrencyLimit * 2;
-            });
-
-    /// <summary>Adds the <see cref="GroupCommit{TEntry}"/> that hands groups of entries to <paramref name="handler"/>.</summary>
     public static IServiceCollection AddGroupCommit<TEntry>(this IServiceCollection services,
         Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency) =>
         services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries, concurrency,
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>()));
 
     /// <summary>
     /// Adds a consumer that hands its messages' entries to a <see cref="GroupCommit{TEntry}"/>: up to

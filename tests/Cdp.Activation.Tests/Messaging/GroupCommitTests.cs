@@ -1,3 +1,4 @@
+using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -107,5 +108,43 @@ public sealed class GroupCommitTests
         await Task.WhenAll(first, kept).WaitAsync(Wait);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Wait));
         Assert.Equal([[0], [2]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_messages_that_reach_the_group_commit_out_of_their_queue_order_then_a_group_handles_them_in_queue_order()
+    {
+        var handler = new HeldHandler();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None, order: 1);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+
+        var later = new[] { commit.SubmitAsync([4], CancellationToken.None, order: 4), commit.SubmitAsync([2], CancellationToken.None, order: 2),
+            commit.SubmitAsync([3], CancellationToken.None, order: 3) };
+        handler.Release.SetResult();
+        await Task.WhenAll([first, .. later]).WaitAsync(Wait);
+
+        Assert.Equal([[0], [2, 3, 4]], handler.Groups);
+    }
+
+    [Fact]
+    public async Task Given_a_paused_service_then_no_group_is_handled_until_the_resume_and_then_in_queue_order()
+    {
+        var pause = new MaintenancePause();
+        var handler = new HeldHandler();
+        handler.Release.SetResult();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, pause);
+        await pause.PauseAsync("rebuild", TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        // The first may be taken by the waiting group commit at once (and held there); the rest gather behind it.
+        var held = new[] { commit.SubmitAsync([0], CancellationToken.None, order: 1) };
+        await Task.Delay(100);
+        held = [.. held, commit.SubmitAsync([3], CancellationToken.None, order: 3), commit.SubmitAsync([2], CancellationToken.None, order: 2)];
+        await Task.Delay(200);
+        Assert.Empty(handler.Groups);
+        Assert.All(held, t => Assert.False(t.IsCompleted));
+
+        pause.Resume();
+        await Task.WhenAll(held).WaitAsync(Wait);
+        Assert.Equal([0, 2, 3], handler.Groups.SelectMany(g => g));
     }
 }

@@ -1,23 +1,18 @@
 using Cdp.Contracts.Collector;
-using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.IdentityResolution.Identities.Resolving;
 
-/// Consume a batch of events sent one to a message (the Collector sends EventsCollected), decide, append with the
-/// processed-message markers in one transaction
-/// (EventResolution); the subscription in Publishing/ publishes EventsResolved and ProfilesMerged.
-/// Held while an operator applies other identity rules (MaintenancePause).
-public sealed class EventCollectedConsumer(EventResolution resolution, MaintenancePause pause, ILogger<EventCollectedConsumer> logger)
-    : IConsumer<Batch<EventCollected>>
+/// Consume an event sent alone (the Collector sends EventsCollected) and resolve it with the events that arrive
+/// meanwhile, from either queue, in one batch (EventResolution, through the same GroupCommit); the subscription in
+/// Publishing/ publishes EventsResolved and ProfilesMerged. An event that fails for a reason no retry mends goes to
+/// the error queue alone. Its GroupCommit is held while an operator applies other identity rules (MaintenancePause).
+public sealed class EventCollectedConsumer(GroupCommit<EventResolution.Collected> resolving) : IConsumer<EventCollected>
 {
-    public async Task Consume(ConsumeContext<Batch<EventCollected>> context)
+    public async Task Consume(ConsumeContext<EventCollected> context)
     {
-        using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeAsync(context, messages => resolution.ResolveBatchAsync(
-            [.. messages.Select(m => new EventResolution.Collected(m.Message, m.TraceParent()))],
-            context.CancellationToken), logger);
+        await resolving.SubmitAsync([new EventResolution.Collected(context.Message, context.TraceParent())], context.CancellationToken, context.DeliveryOrder());
     }
 }

@@ -1,22 +1,18 @@
 using Cdp.Contracts.Identity;
-using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
 
-/// Consume a batch of resolved events sent one to a message (IdentityResolution sends EventsResolved), append them to their profiles' streams with the
-/// processed-message markers in one transaction (ProfileRecording); ProfilePublisher publishes.
-/// Held while an operator rebuilds the profiles (MaintenancePause).
-public sealed class EventResolvedConsumer(ProfileRecording recording, MaintenancePause pause, ILogger<EventResolvedConsumer> logger)
-    : IConsumer<Batch<EventResolved>>
+/// Consume a resolved event sent alone (IdentityResolution sends EventsResolved) and record it with the events that
+/// arrive meanwhile, from either queue, in one batch (ProfileRecording, through the same GroupCommit); ProfilePublisher
+/// publishes. An event that fails for a reason no retry mends goes to the error queue alone.
+/// Its GroupCommit is held while an operator rebuilds the profiles (MaintenancePause).
+public sealed class EventResolvedConsumer(GroupCommit<EventResolved> recording) : IConsumer<EventResolved>
 {
-    public async Task Consume(ConsumeContext<Batch<EventResolved>> context)
+    public async Task Consume(ConsumeContext<EventResolved> context)
     {
-        using var _ = await pause.EnterAsync(context.CancellationToken);
-        await PoisonIsolation.ConsumeAsync(context, messages => recording.RecordAsync(
-            [.. messages.Select(m => m.Message with { TraceParent = m.Message.TraceParent ?? m.TraceParent() })],
-            context.CancellationToken), logger);
+        await recording.SubmitAsync([context.Message with { TraceParent = context.Message.TraceParent ?? context.TraceParent() }], context.CancellationToken, context.DeliveryOrder());
     }
 }

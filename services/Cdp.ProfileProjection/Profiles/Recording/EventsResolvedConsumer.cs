@@ -1,5 +1,4 @@
 using Cdp.Contracts.Identity;
-using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
@@ -7,14 +6,13 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 
 /// Consume EventsResolved (what IdentityResolution publishes, several events to a message) and record their events,
 /// with those of the other messages that arrive meanwhile, in one batch (ProfileRecording, through a GroupCommit).
-/// Held while an operator rebuilds the profiles (MaintenancePause).
-public sealed class EventsResolvedConsumer(GroupCommit<EventResolved> recording, MaintenancePause pause, ILogger<EventsResolvedConsumer> logger)
+/// Its GroupCommit is held while an operator rebuilds the profiles (MaintenancePause).
+public sealed class EventsResolvedConsumer(GroupCommit<EventResolved> recording, ILogger<EventsResolvedConsumer> logger)
     : IConsumer<EventsResolved>
 {
     public async Task Consume(ConsumeContext<EventsResolved> context)
     {
-        using var _ = await pause.EnterAsync(context.CancellationToken);
         await PoisonIsolation.ConsumeEntriesAsync(context, context.Message.Events, e => new EventsResolved([e]),
-            events => recording.SubmitAsync(events, context.CancellationToken), logger);
+            events => recording.SubmitAsync(events, context.CancellationToken, context.DeliveryOrder()), logger);
     }
 }
