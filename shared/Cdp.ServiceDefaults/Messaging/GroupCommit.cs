@@ -17,7 +17,7 @@ namespace Cdp.ServiceDefaults.Messaging;
 /// fails only its own <see cref="SubmitAsync"/>; a transient failure (<see cref="Persistence.Transience"/>) fails
 /// every submission of the group, for each message's retry to submit it again.
 /// </remarks>
-public sealed class GroupCommit<TEntry>
+public sealed class GroupCommit<TEntry> : IDisposable
 {
     private readonly Func<IReadOnlyList<TEntry>, CancellationToken, Task> _handle;
     private readonly int _maxEntries;
@@ -57,6 +57,9 @@ public sealed class GroupCommit<TEntry>
         return submission.Done.Task;
     }
 
+    /// <summary>Takes no more submissions; the ones waiting are still handled, then the group commit's tasks end.</summary>
+    public void Dispose() => _waiting.Writer.TryComplete();
+
     private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct, ulong Order)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -69,7 +72,15 @@ public sealed class GroupCommit<TEntry>
             // While paused, submissions gather in the channel, to be taken (in order) after the resume. Waiting for
             // them must not count as being inside: a pause waits for those inside to leave.
             if (_pause is not null) (await _pause.EnterAsync(CancellationToken.None)).Dispose();
-            var group = await NextGroupAsync();
+            List<Submission> group;
+            try
+            {
+                group = await NextGroupAsync();
+            }
+            catch (ChannelClosedException)
+            {
+                return;
+            }
             using var inside = _pause is null ? null : await _pause.EnterAsync(CancellationToken.None);
             var started = Stopwatch.GetTimestamp();
             var entries = group.Count == 1 ? group[0].Entries : [.. group.SelectMany(s => s.Entries)];

@@ -147,4 +147,21 @@ public sealed class GroupCommitTests
         await Task.WhenAll(held).WaitAsync(Wait);
         Assert.Equal([0, 2, 3], handler.Groups.SelectMany(g => g));
     }
+
+    [Fact]
+    public async Task Given_a_disposed_group_commit_then_the_submissions_waiting_are_still_handled_and_new_ones_are_refused()
+    {
+        var handler = new HeldHandler();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var waiting = commit.SubmitAsync([1], CancellationToken.None);
+
+        commit.Dispose();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => commit.SubmitAsync([2], CancellationToken.None));
+        handler.Release.SetResult();
+
+        await Task.WhenAll(first, waiting).WaitAsync(Wait);
+        Assert.Equal([[0], [1]], handler.Groups);
+    }
 }
