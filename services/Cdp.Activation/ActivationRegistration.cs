@@ -23,7 +23,9 @@ public static class ActivationRegistration
             .Validate(o => o.SweepPageSize is > 0 and <= 5000, "Cdp:Activation:SweepPageSize must be from 1 to 5000.")
             .ValidateOnStart();
         builder.Services.AddSingleton<MembershipRecording>();
-        builder.Services.AddGroupCommit<ProfileChanged>(sp => sp.GetRequiredService<MembershipRecording>().RecordAsync, maxEntries: 800, concurrency: 2);
+        // Two groups at a time, 400 changes each: groups of 800 took Activation's peak working set to 397 MB while a cold
+        // start's backlog drained (295-332 MB with 400), for no gain in latency.
+        builder.Services.AddGroupCommit<ProfileChanged>(sp => sp.GetRequiredService<MembershipRecording>().RecordAsync, maxEntries: 400, concurrency: 2);
         builder.Services.AddSingleton<AudienceChangeExchange>();
         builder.Services.AddSingleton<WebhookDestinations>();
         builder.Services.AddSingleton<WebhookSender>();
