@@ -54,7 +54,9 @@ public sealed class GroupCommit<TEntry> : IDisposable
     {
         var submission = new Submission(entries, ct, order);
         if (!_waiting.Writer.TryWrite(submission)) throw new InvalidOperationException("The group commit no longer takes entries.");
-        return submission.Done.Task;
+        // A consumer that stops (shutdown) stops waiting at once; its message goes back to the queue. Should its group
+        // be handled after all, the redelivery changes nothing: every stage is idempotent (markers, versions).
+        return submission.Done.Task.WaitAsync(ct);
     }
 
     /// <summary>Takes no more submissions; the ones waiting are still handled, then the group commit's tasks end.</summary>
