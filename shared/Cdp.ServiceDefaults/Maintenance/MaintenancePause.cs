@@ -17,7 +17,15 @@ public sealed class MaintenancePause
     public string? Reason { get; private set; }
 
     /// <summary>Waits while paused, then counts the caller in until the returned handle is disposed. Never nest two entries.</summary>
-    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct)
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken ct) => (await PassAsync(enter: true, ct))!;
+
+    /// <summary>
+    /// Waits while paused without counting the caller in: for a writer that waits for work before it enters, which a
+    /// pause must not wait for.
+    /// </summary>
+    public async ValueTask WaitWhileHeldAsync(CancellationToken ct) => await PassAsync(enter: false, ct);
+
+    private async ValueTask<IDisposable?> PassAsync(bool enter, CancellationToken ct)
     {
         while (true)
         {
@@ -26,6 +34,7 @@ public sealed class MaintenancePause
             {
                 if (_resumed is null)
                 {
+                    if (!enter) return null;
                     _inside++;
                     return new Entry(this);
                 }

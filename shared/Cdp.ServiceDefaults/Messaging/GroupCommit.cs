@@ -71,9 +71,8 @@ public sealed class GroupCommit<TEntry> : IDisposable
     {
         while (true)
         {
-            // While paused, submissions gather in the channel, to be taken (in order) after the resume. Waiting for
-            // them must not count as being inside: a pause waits for those inside to leave.
-            if (_pause is not null) (await _pause.EnterAsync(CancellationToken.None)).Dispose();
+            // While paused, submissions gather in the channel, to be taken (in order) after the resume.
+            if (_pause is not null) await _pause.WaitWhileHeldAsync(CancellationToken.None);
             List<Submission> group;
             try
             {

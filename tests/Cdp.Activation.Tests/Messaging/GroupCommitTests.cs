@@ -25,6 +25,15 @@ public sealed class GroupCommitTests
         }
     }
 
+    /// A group commit whose first group ([0]) is being handled and held, so that what is submitted next waits.
+    private static async Task<(GroupCommit<int> Commit, Task First)> HoldingFirstGroupAsync(HeldHandler handler, int maxEntries = 100)
+    {
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries, concurrency: 1, NullLogger.Instance);
+        var first = commit.SubmitAsync([0], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+        return (commit, first);
+    }
+
     [Fact]
     public async Task Given_an_idle_group_commit_then_a_submission_is_handled_at_once_alone()
     {
@@ -41,9 +50,7 @@ public sealed class GroupCommitTests
     public async Task Given_submissions_that_arrive_while_a_group_is_handled_then_the_next_group_takes_them_together_up_to_the_limit()
     {
         var handler = new HeldHandler();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 5, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler, maxEntries: 5);
 
         var waiting = new[] { commit.SubmitAsync([1, 2], CancellationToken.None), commit.SubmitAsync([3, 4], CancellationToken.None),
             commit.SubmitAsync([5, 6], CancellationToken.None) };
@@ -57,9 +64,7 @@ public sealed class GroupCommitTests
     public async Task Given_a_group_that_fails_for_one_submission_then_only_that_submission_fails()
     {
         var handler = new HeldHandler { Fail = entries => entries.Contains(13) ? new InvalidOperationException("entry 13 is bad") : null };
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler);
 
         var good = commit.SubmitAsync([1, 2], CancellationToken.None);
         var bad = commit.SubmitAsync([13], CancellationToken.None);
@@ -77,9 +82,7 @@ public sealed class GroupCommitTests
     {
         var calls = 0;
         var handler = new HeldHandler { Fail = _ => Interlocked.Increment(ref calls) == 2 ? new TimeoutException("database busy") : null };
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler);
 
         var a = commit.SubmitAsync([1], CancellationToken.None);
         var b = commit.SubmitAsync([2], CancellationToken.None);
@@ -95,9 +98,7 @@ public sealed class GroupCommitTests
     public async Task Given_a_submission_whose_consumer_stopped_while_it_waited_then_it_is_not_handled()
     {
         var handler = new HeldHandler();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler);
 
         using var stopped = new CancellationTokenSource();
         var cancelled = commit.SubmitAsync([1], stopped.Token);
@@ -114,9 +115,7 @@ public sealed class GroupCommitTests
     public async Task Given_messages_that_reach_the_group_commit_out_of_their_queue_order_then_a_group_handles_them_in_queue_order()
     {
         var handler = new HeldHandler();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None, order: 1);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler);
 
         var later = new[] { commit.SubmitAsync([4], CancellationToken.None, order: 4), commit.SubmitAsync([2], CancellationToken.None, order: 2),
             commit.SubmitAsync([3], CancellationToken.None, order: 3) };
@@ -152,9 +151,7 @@ public sealed class GroupCommitTests
     public async Task Given_a_disposed_group_commit_then_the_submissions_waiting_are_still_handled_and_new_ones_are_refused()
     {
         var handler = new HeldHandler();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
-        var first = commit.SubmitAsync([0], CancellationToken.None);
-        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var (commit, first) = await HoldingFirstGroupAsync(handler);
         var waiting = commit.SubmitAsync([1], CancellationToken.None);
 
         commit.Dispose();

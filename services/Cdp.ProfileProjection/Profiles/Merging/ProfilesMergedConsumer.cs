@@ -1,8 +1,8 @@
 using Cdp.Contracts.Identity;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Persistence;
-using Marten;
 using Cdp.ServiceDefaults.Telemetry;
+using Marten;
 using MassTransit;
 
 namespace Cdp.ProfileProjection.Profiles.Merging;
