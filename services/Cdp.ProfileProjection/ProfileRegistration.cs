@@ -26,17 +26,20 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
-        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
+        // Two lanes by profile: one writer's transaction left PostgreSQL waiting for the service and the service for
+        // PostgreSQL (140 % of the two cores busy at 4,400 events/s, measured); lanes write different streams.
+        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800,
+            lanes: ProfileWriters.RecordingLanes, laneKey: e => e.ProfileId);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
         {
-            // Both queues feed one GroupCommit: one batch at a time per process; other processes' batches are kept
+            // Both queues feed one GroupCommit: one batch at a time per lane; other processes' batches are kept
             // apart by stream versions.
             // Events sent alone (other publishers):
             x.AddGroupedConsumer<EventResolvedConsumer>(200);
             // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
-            x.AddGroupedConsumer<EventsResolvedConsumer>(32);
+            x.AddGroupedConsumer<EventsResolvedConsumer>(32 * ProfileWriters.RecordingLanes);
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();
         });

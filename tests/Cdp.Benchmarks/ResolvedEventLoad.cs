@@ -12,10 +12,13 @@ namespace Cdp.Benchmarks;
 /// Resolved "Order Completed" events over a set of profiles, as IdentityResolution would publish them to ProfileProjection.
 public static class ResolvedEventLoad
 {
-    /// Publishes <paramref name="count"/> events and waits (up to 10 minutes) until the profile store holds them; returns how many it holds.
-    public static async Task<long> RecordAsync(IBus bus, NpgsqlDataSource db, int count, int profileCount, int seed, CancellationToken ct)
+    /// Publishes <paramref name="count"/> events for profiles named <paramref name="prefix"/> and a number, and waits (up to
+    /// 10 minutes) until the profile store holds them; returns how many of them it holds.
+    public static async Task<long> RecordAsync(IBus bus, NpgsqlDataSource db, int count, int profileCount, int seed, CancellationToken ct,
+        string prefix = "p")
     {
         var random = new Random(seed);
+        var before = await CountAsync(db, ct);
         var clock = Stopwatch.StartNew();
         long recorded = 0;
         await AnsiConsole.Progress().StartAsync(async progress =>
@@ -24,15 +27,14 @@ public static class ResolvedEventLoad
             var publishing = progress.AddTask("publishing EventsResolved", maxValue: count);
             for (var sent = 0; sent < count; sent += 500)
             {
-                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => Create(i, profileCount, random));
+                var chunk = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => Create(i, profileCount, random, prefix));
                 await Task.WhenAll(chunk.Chunk(50).Select(page => bus.Publish(new EventsResolved(page), ct)));
                 publishing.Increment(Math.Min(500, count - sent));
             }
             var recording = progress.AddTask("recorded in the event store", maxValue: count);
             while (recorded < count && clock.Elapsed < TimeSpan.FromMinutes(10))
             {
-                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
-                recorded = (long)(await command.ExecuteScalarAsync(ct))!;
+                recorded = await CountAsync(db, ct) - before;
                 recording.Value = recorded;
                 await Task.Delay(250, ct);
             }
@@ -40,9 +42,15 @@ public static class ResolvedEventLoad
         return recorded;
     }
 
-    public static EventResolved Create(int index, int profileCount, Random random)
+    private static async Task<long> CountAsync(NpgsqlDataSource db, CancellationToken ct)
     {
-        var profileId = $"p{random.Next(profileCount):D6}";
+        await using var command = db.CreateCommand("select count(*) from profiles.mt_events where type = 'tracked'");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public static EventResolved Create(int index, int profileCount, Random random, string prefix = "p")
+    {
+        var profileId = $"{prefix}{random.Next(profileCount):D6}";
         var now = DateTimeOffset.UtcNow;
         var message = JsonSerializer.SerializeToElement(new
         {
