@@ -27,7 +27,7 @@ public static class ActivationRegistration
         // start's backlog drained (295-332 MB with 400), for no gain in latency. Lanes by profile, so the two never
         // wait for each other's profile locks.
         builder.Services.AddGroupCommit<ProfileChanged>(sp => sp.GetRequiredService<MembershipRecording>().RecordAsync, maxEntries: 400,
-            lanes: 2, laneKey: m => m.ProfileId);
+            lanes: 2, laneOf: m => Lanes.Of(m.ProfileId, 2));
         builder.Services.AddSingleton<AudienceChangeExchange>();
         builder.Services.AddSingleton<WebhookDestinations>();
         builder.Services.AddSingleton<WebhookSender>();

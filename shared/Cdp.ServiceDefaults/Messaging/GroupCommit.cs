@@ -16,7 +16,7 @@ namespace Cdp.ServiceDefaults.Messaging;
 /// A group that fails for a reason no retry mends is handled again submission by submission, so one bad message
 /// fails only its own <see cref="SubmitAsync"/>; a transient failure (<see cref="Persistence.Transience"/>) fails
 /// every submission of the group, for each message's retry to submit it again.
-/// With several lanes, each entry goes to the lane its key picks (a profile id, say), and each lane handles its own
+/// With several lanes, each entry goes to the lane picked for it (by its profile id, say: <see cref="Lanes"/>), and each lane handles its own
 /// groups, one at a time: groups of different lanes run at once without touching the same streams, and one key's
 /// entries keep their order. A message whose entries span lanes is done when every lane has handled its part.
 /// </remarks>
@@ -26,7 +26,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
     private readonly int _maxEntries;
     private readonly ILogger _logger;
     private readonly Maintenance.MaintenancePause? _pause;
-    private readonly Func<TEntry, string>? _laneKey;
+    private readonly Func<TEntry, int>? _laneOf;
     private readonly Lane[] _lanes;
 
     /// <param name="handle">Handles one group's entries in one go (one transaction).</param>
@@ -35,18 +35,18 @@ public sealed class GroupCommit<TEntry> : IDisposable
     /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
     /// unacknowledged) and are handled in their queue's order after the resume.</param>
     /// <param name="lanes">Groups handled at once, each from its own lane.</param>
-    /// <param name="laneKey">What picks an entry's lane; needed when there is more than one.</param>
+    /// <param name="laneOf">An entry's lane, from 0 to <paramref name="lanes"/> - 1; needed when there is more than one.</param>
     public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, ILogger logger,
-        Maintenance.MaintenancePause? pause = null, int lanes = 1, Func<TEntry, string>? laneKey = null)
+        Maintenance.MaintenancePause? pause = null, int lanes = 1, Func<TEntry, int>? laneOf = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
-        if (lanes > 1 && laneKey is null) throw new ArgumentException("Several lanes need a lane key.", nameof(laneKey));
+        if (lanes > 1 && laneOf is null) throw new ArgumentException("Several lanes need a way to pick an entry's lane.", nameof(laneOf));
         _handle = handle;
         _maxEntries = maxEntries;
         _logger = logger;
         _pause = pause;
-        _laneKey = laneKey;
+        _laneOf = laneOf;
         _lanes = [.. Enumerable.Range(0, lanes).Select(_ => new Lane())];
         foreach (var lane in _lanes) _ = Task.Run(() => HandleGroupsAsync(lane));
     }
@@ -65,7 +65,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
         return (parts.Count == 1 ? parts[0] : Task.WhenAll(parts)).WaitAsync(ct);
     }
 
-    private Lane LaneOf(TEntry entry) => _lanes[(uint)StringComparer.Ordinal.GetHashCode(_laneKey!(entry)) % (uint)_lanes.Length];
+    private Lane LaneOf(TEntry entry) => _lanes[_laneOf!(entry)];
 
     private static Task Submit(Lane lane, IReadOnlyList<TEntry> entries, CancellationToken ct, ulong order)
     {
