@@ -26,20 +26,21 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
-        // Two lanes by profile: with one, the service waited for PostgreSQL and PostgreSQL for the service (5,321-5,515
-        // events/s recorded, warm; 6,176-6,381 with two); lanes write different streams.
-        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800,
-            lanes: ProfileWriters.Lanes, laneOf: e => ProfileWriters.LaneOf(e.ProfileId));
+        // One group at a time. Two lanes by profile recorded 6,176-6,381 events/s flat out (warm) against 5,321-5,515 with
+        // one, but in the pipeline at 1,000 events/s they raised the audience change p99 from 753-774 ms to 3,607 ms:
+        // two transactions committing out of sequence order keep the profile publisher waiting at gaps, and
+        // merges must wait for both lanes.
+        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
         {
-            // Both queues feed one GroupCommit: one batch at a time per lane; other processes' batches are kept
+            // Both queues feed one GroupCommit: one batch at a time per process; other processes' batches are kept
             // apart by stream versions.
             // Events sent alone (other publishers):
             x.AddGroupedConsumer<EventResolvedConsumer>(200);
             // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
-            x.AddGroupedConsumer<EventsResolvedConsumer>(32 * ProfileWriters.Lanes);
+            x.AddGroupedConsumer<EventsResolvedConsumer>(32);
             x.AddConsumer<ProfilesMergedConsumer>();
             x.AddConsumer<ProfileRetiredConsumer>();
         });

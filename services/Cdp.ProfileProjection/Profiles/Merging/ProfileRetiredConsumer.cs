@@ -21,7 +21,7 @@ public sealed class ProfileRetiredConsumer(IDocumentStore store, ProfileWriters 
 
     private async Task RetireOnceAsync(ProfileRetired retired, CancellationToken ct)
     {
-        using var turn = await writers.TakeTurnAsync([retired.ProfileId], ct);
+        using var turn = await writers.TakeTurnAsync(ct);
         await using var session = store.LightweightSession();
         var marker = $"retired:{retired.RunId}:{retired.ProfileId}";
         if (await session.WasProcessedAsync(marker, ct)) return;

@@ -24,7 +24,7 @@ public sealed class ProfilesMergedConsumer(IDocumentStore store, ProfileWriters 
 
     private async Task MergeOnceAsync(ProfilesMerged merge, CancellationToken ct)
     {
-        using var turn = await writers.TakeTurnAsync([merge.SurvivorId, merge.MergedId], ct);
+        using var turn = await writers.TakeTurnAsync(ct);
         await using var session = store.LightweightSession();
         var marker = $"merge:{merge.MergedId}:{merge.SurvivorId}";
         if (await session.WasProcessedAsync(marker, ct)) return;

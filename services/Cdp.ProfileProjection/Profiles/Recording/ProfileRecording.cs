@@ -10,8 +10,8 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers
 /// and profiles, one transaction with the markers. The inline projection updates each profile in
 /// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
-/// at the version read, so a writer in another instance makes the batch run again; this instance's merges of the same
-/// profiles wait for their turn (ProfileWriters).
+/// at the version read, so a writer in another instance makes the batch run again; this instance's merges wait for
+/// their turn (ProfileWriters).
 public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
@@ -26,7 +26,7 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
 
     private async Task RecordOnceAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct)
     {
-        using var turn = await writers.TakeTurnAsync(batch.Select(e => e.ProfileId), ct);
+        using var turn = await writers.TakeTurnAsync(ct);
         // An identity map: the inline projection finds the profiles this batch has just read instead of loading
         // them again (UseIdentityMapForAggregates, ProfileRegistration). Nothing here changes the loaded documents.
         await using var session = store.IdentitySession();
