@@ -19,7 +19,7 @@ public static class IdentityRegistration
         builder.Services.AddSingleton<IdentityRulesInForce>();
         builder.Services.AddSingleton<MaintenancePause>();
         builder.Services.AddSingleton<EventResolution>();
-        builder.Services.AddGroupCommit<EventResolution.Collected>(sp => sp.GetRequiredService<EventResolution>().ResolveBatchAsync, maxEntries: 800);
+        builder.Services.AddGroupCommit<EventResolution.Collected>(sp => sp.GetRequiredService<EventResolution>().ResolveBatchAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddSingleton<ReResolution>();
         builder.Services.AddSingleton<ReResolutionRuns>();
         builder.AddCdpMessaging("identity", x =>

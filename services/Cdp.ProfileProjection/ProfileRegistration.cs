@@ -26,11 +26,9 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
-        // One group at a time. Two lanes by profile recorded 6,176-6,381 events/s flat out (warm) against 5,321-5,515 with
-        // one, but in the pipeline at 1,000 events/s they raised the audience change p99 from 753-774 ms to 3,607 ms:
-        // two transactions committing out of sequence order keep the profile publisher waiting at gaps, and
-        // merges must wait for both lanes.
-        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800);
+        // One group at a time: two groups at once (in lanes by profile id) recorded 15-20 % more events/s flat out but
+        // raised the pipeline's audience change latency at 1,000 events/s (docs/performance.md, sixth round).
+        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>

@@ -16,9 +16,6 @@ namespace Cdp.ServiceDefaults.Messaging;
 /// A group that fails for a reason no retry mends is handled again submission by submission, so one bad message
 /// fails only its own <see cref="SubmitAsync"/>; a transient failure (<see cref="Persistence.Transience"/>) fails
 /// every submission of the group, for each message's retry to submit it again.
-/// With several lanes, each entry goes to the lane picked for it (by its profile id, say: <see cref="Lanes"/>), and each lane handles its own
-/// groups, one at a time: groups of different lanes run at once without touching the same streams, and one key's
-/// entries keep their order. A message whose entries span lanes is done when every lane has handled its part.
 /// </remarks>
 public sealed class GroupCommit<TEntry> : IDisposable
 {
@@ -26,29 +23,26 @@ public sealed class GroupCommit<TEntry> : IDisposable
     private readonly int _maxEntries;
     private readonly ILogger _logger;
     private readonly Maintenance.MaintenancePause? _pause;
-    private readonly Func<TEntry, int>? _laneOf;
-    private readonly Lane[] _lanes;
+    private readonly Channel<Submission> _waiting = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleWriter = false });
+    private Submission? _carried;
+    private readonly SemaphoreSlim _taking = new(1, 1);
 
     /// <param name="handle">Handles one group's entries in one go (one transaction).</param>
     /// <param name="maxEntries">Most entries in a group; a single submission larger than this is still one group.</param>
+    /// <param name="concurrency">Groups handled at once.</param>
     /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
     /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
     /// unacknowledged) and are handled in their queue's order after the resume.</param>
-    /// <param name="lanes">Groups handled at once, each from its own lane.</param>
-    /// <param name="laneOf">An entry's lane, from 0 to <paramref name="lanes"/> - 1; needed when there is more than one.</param>
-    public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, ILogger logger,
-        Maintenance.MaintenancePause? pause = null, int lanes = 1, Func<TEntry, int>? laneOf = null)
+    public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger,
+        Maintenance.MaintenancePause? pause = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
-        if (lanes > 1 && laneOf is null) throw new ArgumentException("Several lanes need a way to pick an entry's lane.", nameof(laneOf));
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         _handle = handle;
         _maxEntries = maxEntries;
         _logger = logger;
         _pause = pause;
-        _laneOf = laneOf;
-        _lanes = [.. Enumerable.Range(0, lanes).Select(_ => new Lane())];
-        foreach (var lane in _lanes) _ = Task.Run(() => HandleGroupsAsync(lane));
+        for (var i = 0; i < concurrency; i++) _ = Task.Run(HandleGroupsAsync);
     }
 
     /// <summary>
@@ -58,41 +52,22 @@ public sealed class GroupCommit<TEntry> : IDisposable
     /// </summary>
     public Task SubmitAsync(IReadOnlyList<TEntry> entries, CancellationToken ct, ulong order = 0)
     {
+        var submission = new Submission(entries, ct, order);
+        if (!_waiting.Writer.TryWrite(submission)) throw new InvalidOperationException("The group commit no longer takes entries.");
         // A consumer that stops (shutdown) stops waiting at once; its message goes back to the queue. Should its group
         // be handled after all, the redelivery changes nothing: every stage is idempotent (markers, versions).
-        if (_lanes.Length == 1) return Submit(_lanes[0], entries, ct, order).WaitAsync(ct);
-        var parts = entries.GroupBy(LaneOf).Select(part => Submit(part.Key, [.. part], ct, order)).ToList();
-        return (parts.Count == 1 ? parts[0] : Task.WhenAll(parts)).WaitAsync(ct);
-    }
-
-    private Lane LaneOf(TEntry entry) => _lanes[_laneOf!(entry)];
-
-    private static Task Submit(Lane lane, IReadOnlyList<TEntry> entries, CancellationToken ct, ulong order)
-    {
-        var submission = new Submission(entries, ct, order);
-        if (!lane.Waiting.Writer.TryWrite(submission)) throw new InvalidOperationException("The group commit no longer takes entries.");
-        return submission.Done.Task;
+        return submission.Done.Task.WaitAsync(ct);
     }
 
     /// <summary>Takes no more submissions; the ones waiting are still handled, then the group commit's tasks end.</summary>
-    public void Dispose()
-    {
-        foreach (var lane in _lanes) lane.Waiting.Writer.TryComplete();
-    }
+    public void Dispose() => _waiting.Writer.TryComplete();
 
     private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct, ulong Order)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// Submissions waiting for one lane's writer, and the one a full group left over for the next.
-    private sealed class Lane
-    {
-        public Channel<Submission> Waiting { get; } = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleReader = true });
-        public Submission? Carried { get; set; }
-    }
-
-    private async Task HandleGroupsAsync(Lane lane)
+    private async Task HandleGroupsAsync()
     {
         while (true)
         {
@@ -101,7 +76,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
             List<Submission> group;
             try
             {
-                group = await NextGroupAsync(lane);
+                group = await NextGroupAsync();
             }
             catch (ChannelClosedException)
             {
@@ -146,31 +121,39 @@ public sealed class GroupCommit<TEntry> : IDisposable
 
     /// Waits for a submission, then takes every one that is waiting, up to the entry limit. Submissions whose
     /// message was cancelled (its consumer stopped) are left out: MassTransit returns those messages to the queue.
-    private async Task<List<Submission>> NextGroupAsync(Lane lane)
+    private async Task<List<Submission>> NextGroupAsync()
     {
-        var group = new List<Submission>();
-        var count = 0;
-        while (true)
+        await _taking.WaitAsync();
+        try
         {
-            Submission? next = lane.Carried;
-            lane.Carried = null;
-            if (next is null && !lane.Waiting.Reader.TryRead(out next))
+            var group = new List<Submission>();
+            var count = 0;
+            while (true)
             {
-                if (group.Count > 0) return [.. group.OrderBy(s => s.Order)];
-                next = await lane.Waiting.Reader.ReadAsync();
+                Submission? next = _carried;
+                _carried = null;
+                if (next is null && !_waiting.Reader.TryRead(out next))
+                {
+                    if (group.Count > 0) return [.. group.OrderBy(s => s.Order)];
+                    next = await _waiting.Reader.ReadAsync();
+                }
+                if (next.Ct.IsCancellationRequested)
+                {
+                    next.Done.TrySetCanceled(next.Ct);
+                    continue;
+                }
+                if (group.Count > 0 && count + next.Entries.Count > _maxEntries)
+                {
+                    _carried = next;
+                    return [.. group.OrderBy(s => s.Order)];
+                }
+                group.Add(next);
+                count += next.Entries.Count;
             }
-            if (next.Ct.IsCancellationRequested)
-            {
-                next.Done.TrySetCanceled(next.Ct);
-                continue;
-            }
-            if (group.Count > 0 && count + next.Entries.Count > _maxEntries)
-            {
-                lane.Carried = next;
-                return [.. group.OrderBy(s => s.Order)];
-            }
-            group.Add(next);
-            count += next.Entries.Count;
+        }
+        finally
+        {
+            _taking.Release();
         }
     }
 }

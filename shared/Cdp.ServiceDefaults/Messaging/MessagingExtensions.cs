@@ -53,15 +53,12 @@ public static class MessagingExtensions
 
     /// <summary>
     /// Adds the <see cref="GroupCommit{TEntry}"/> that hands groups of entries to <paramref name="handler"/>, held while
-    /// the service's <see cref="Maintenance.MaintenancePause"/> (if it has one) is paused. With several
-    /// <paramref name="lanes"/>, <paramref name="laneOf"/> picks each entry's.
+    /// the service's <see cref="Maintenance.MaintenancePause"/> (if it has one) is paused.
     /// </summary>
     public static IServiceCollection AddGroupCommit<TEntry>(this IServiceCollection services,
-        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int lanes = 1,
-        Func<TEntry, int>? laneOf = null) =>
-        services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries,
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>(),
-            lanes, laneOf));
+        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency) =>
+        services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries, concurrency,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>()));
 
     /// <summary>
     /// Adds a consumer that hands its messages' entries to a <see cref="GroupCommit{TEntry}"/>: up to

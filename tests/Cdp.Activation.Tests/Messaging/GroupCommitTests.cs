@@ -28,7 +28,7 @@ public sealed class GroupCommitTests
     /// A group commit whose first group ([0]) is being handled and held, so that what is submitted next waits.
     private static async Task<(GroupCommit<int> Commit, Task First)> HoldingFirstGroupAsync(HeldHandler handler, int maxEntries = 100)
     {
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries, NullLogger.Instance);
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries, concurrency: 1, NullLogger.Instance);
         var first = commit.SubmitAsync([0], CancellationToken.None);
         await handler.FirstStarted.Task.WaitAsync(Wait);
         return (commit, first);
@@ -39,7 +39,7 @@ public sealed class GroupCommitTests
     {
         var handler = new HeldHandler();
         handler.Release.SetResult();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, NullLogger.Instance);
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance);
 
         await commit.SubmitAsync([1, 2], CancellationToken.None).WaitAsync(Wait);
 
@@ -131,7 +131,7 @@ public sealed class GroupCommitTests
         var pause = new MaintenancePause();
         var handler = new HeldHandler();
         handler.Release.SetResult();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, NullLogger.Instance, pause);
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, pause);
         await pause.PauseAsync("rebuild", TimeSpan.FromSeconds(5), CancellationToken.None);
 
         // The first may be taken by the waiting group commit at once (and held there); the rest gather behind it.
@@ -160,40 +160,5 @@ public sealed class GroupCommitTests
 
         await Task.WhenAll(first, waiting).WaitAsync(Wait);
         Assert.Equal([[0], [1]], handler.Groups);
-    }
-
-    [Fact]
-    public async Task Given_two_lanes_then_their_groups_are_handled_at_once_and_a_message_is_done_when_every_lane_has_handled_its_part()
-    {
-        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var groups = new List<int[]>();
-        async Task HandleAsync(IReadOnlyList<int> entries, CancellationToken ct)
-        {
-            lock (groups)
-            {
-                groups.Add([.. entries]);
-                if (groups.Count == 2) bothStarted.SetResult();
-            }
-            await release.Task;
-        }
-        var commit = new GroupCommit<int>(HandleAsync, maxEntries: 100, NullLogger.Instance, lanes: 2, laneOf: n => n % 2);
-
-        var message = commit.SubmitAsync([.. Enumerable.Range(0, 80)], CancellationToken.None);
-        await bothStarted.Task.WaitAsync(Wait);
-        Assert.False(message.IsCompleted);
-        release.SetResult();
-        await message.WaitAsync(Wait);
-
-        Assert.Equal(2, groups.Count);
-        Assert.Equal(Enumerable.Range(0, 80).Where(n => n % 2 == 0), groups.Single(g => g[0] % 2 == 0));
-        Assert.Equal(Enumerable.Range(0, 80).Where(n => n % 2 == 1), groups.Single(g => g[0] % 2 == 1));
-    }
-
-    [Fact]
-    public void Given_several_lanes_and_no_way_to_pick_one_then_the_group_commit_refuses_to_start()
-    {
-        var e = Assert.Throws<ArgumentException>(() => new GroupCommit<int>((_, _) => Task.CompletedTask, 100, NullLogger.Instance, lanes: 2));
-        Assert.Equal("laneOf", e.ParamName);
     }
 }
