@@ -33,6 +33,9 @@ public sealed class BusProbe : IAsyncDisposable
 
     public IReadOnlyCollection<Delivery> Received => _received.ToArray();
 
+    /// <summary>How many deliveries have arrived, without copying them (for polling while hundreds of thousands arrive).</summary>
+    public int ReceivedCount => _received.Count;
+
     /// <summary>
     /// Binds a new exclusive queue to <paramref name="exchange"/>, declaring the exchange (fanout unless given) if missing.
     /// For messages that carry several entries (EventsResolved, ProfilesChanged), <paramref name="entries"/> names the
