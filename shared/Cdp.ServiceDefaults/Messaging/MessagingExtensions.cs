@@ -30,11 +30,7 @@ public static class MessagingExtensions
                 }
                 // Lost optimistic-concurrency races and a database that is away are retried here; data errors
                 // and bugs are not (they would fail every time) and land in the endpoint's _error queue with their reason.
-                endpoint.UseMessageRetry(r =>
-                {
-                    r.Exponential(30, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-                    r.Handle<Exception>(Persistence.Transience.IsTransient);
-                });
+                endpoint.UseMessageRetry(RetryTransientFailures);
             });
             x.UsingRabbitMq((context, cfg) =>
             {
@@ -49,6 +45,13 @@ public static class MessagingExtensions
             o.StopTimeout = TimeSpan.FromSeconds(25);
         });
         return builder;
+    }
+
+    /// <summary>Runs a message again, with backoff, while it fails for a reason that running again may cure.</summary>
+    public static void RetryTransientFailures(IRetryConfigurator retry)
+    {
+        retry.Exponential(30, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+        retry.Handle<Exception>(Persistence.Transience.IsTransient);
     }
 
     /// <summary>

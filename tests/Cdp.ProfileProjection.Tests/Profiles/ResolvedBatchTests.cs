@@ -44,9 +44,7 @@ public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileF
         {
             await Eventually.TrueAsync(async () => await fixture.ProfileAsync(id) is not null, what: $"profile {id}");
         }
-        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
-        await using var connection = await factory.CreateConnectionAsync();
-        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(connection, "profiles-events-resolved_error"),
+        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, "profiles-events-resolved_error"),
             what: "the poison event in the error queue");
         var entries = JsonDocument.Parse(faulted.Body).RootElement.GetProperty("message").GetProperty("events");
         Assert.Equal(poisonProfile, Assert.Single(entries.EnumerateArray()).GetProperty("profileId").GetString());

@@ -1,3 +1,4 @@
+using Cdp.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Cdp.Activation.Delivery.Webhooks;
@@ -13,7 +14,13 @@ public sealed class WebhookDeliveryConsumerDefinition : ConsumerDefinition<Webho
         IRegistrationContext context)
     {
         endpoint.PrefetchCount = 128;
-        // Deliveries of one profile to one destination go one at a time, in the order they were queued.
-        consumer.Message<WebhookDeliveryRequested>(m => m.UsePartitioner(64, c => $"{c.Message.SubscriptionId}/{c.Message.ProfileId}"));
+        consumer.Message<WebhookDeliveryRequested>(m =>
+        {
+            // Deliveries of one profile to one destination go one at a time, in the order they were queued.
+            m.UsePartitioner(64, c => $"{c.Message.SubscriptionId}/{c.Message.ProfileId}");
+            // Retried inside the partition: the endpoint's own retry runs outside it, so a delivery whose database work
+            // failed for a moment would let the next one of its profile go first, unblocked by a dead letter not yet stored.
+            m.UseMessageRetry(MessagingExtensions.RetryTransientFailures);
+        });
     }
 }

@@ -31,12 +31,10 @@ public class CollectedBatchTests(IdentityFixture fixture) : IClassFixture<Identi
             await fixture.Resolved.WaitForAsync(d => MessageIdOf(d) == e.MessageId, what: $"{e.MessageId} resolved");
         }
         // Each copy of the message isolates its poison entry: two messages in the error queue, each with it alone.
-        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
-        await using var connection = await factory.CreateConnectionAsync();
         var faulted = new List<JsonElement>();
         await Eventually.TrueAsync(async () =>
         {
-            if (await QueueReads.TakeAsync(connection, "identity-events-collected_error") is { } got)
+            if (await QueueReads.TakeAsync(fixture.Environment.RabbitMq, "identity-events-collected_error") is { } got)
             {
                 faulted.Add(JsonDocument.Parse(got.Body).RootElement.Clone());
             }

@@ -30,7 +30,7 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         await using var channel = await connection.CreateChannelAsync();
         // The poison may arrive after every good message (they are published at once), so its error queue may not exist
         // yet when the good ones are done.
-        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(connection, "identity-event-collected_error"),
+        var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, "identity-event-collected_error"),
             what: "the poison message in the error queue");
         var body = JsonDocument.Parse(faulted.Body).RootElement;
         Assert.Equal(poison.MessageId, body.GetProperty("message").GetProperty("messageId").GetString());
