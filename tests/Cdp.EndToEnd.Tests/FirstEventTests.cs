@@ -7,13 +7,17 @@ namespace Cdp.EndToEnd.Tests;
 
 /// The four services as processes against real PostgreSQL and RabbitMQ: an event goes in over HTTP
 /// at the Collector and comes out as a profile over HTTP and as a snapshot in Activation.
-public sealed class FirstEventTests : IAsyncLifetime
+public sealed class FirstEventTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private Platform _platform = null!;
 
     public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2e");
 
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_platform.Problems());
+        await _platform.DisposeAsync();
+    }
 
     private Task<HttpResponseMessage> TrackAsync(string messageId, string userId, string traceParent) =>
         _platform.CollectAsync("/v1/track",

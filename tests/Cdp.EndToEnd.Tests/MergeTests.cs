@@ -5,13 +5,17 @@ using Cdp.Testing;
 namespace Cdp.EndToEnd.Tests;
 
 /// Two visitors turn out to be one person: identity merges them and the profile follows, over HTTP.
-public sealed class MergeTests : IAsyncLifetime
+public sealed class MergeTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private Platform _platform = null!;
 
     public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2emerge");
 
-    public async Task DisposeAsync() => await _platform.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        output.WriteLine(_platform.Problems());
+        await _platform.DisposeAsync();
+    }
 
     private async Task SendAsync(string path, string json) =>
         Assert.Equal(HttpStatusCode.OK, (await _platform.CollectAsync(path, json)).StatusCode);

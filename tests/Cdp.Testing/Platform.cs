@@ -76,6 +76,30 @@ public sealed class Platform : IAsyncDisposable
 
     public string LogOf(string service) => _processes.Single(p => p.Name == service).Log.ToString();
 
+    /// <summary>
+    /// The warnings and errors each service logged (the last <paramref name="maxLines"/> lines of them per service),
+    /// for a test to print on teardown: xUnit shows that output with a failure, and the services' full logs die with
+    /// the run.
+    /// </summary>
+    public string Problems(int maxLines = 60)
+    {
+        var report = new System.Text.StringBuilder();
+        foreach (var (name, _, log) in _processes)
+        {
+            var lines = new List<string>();
+            var keep = false;
+            foreach (var line in log.ToString().Split('\n'))
+            {
+                // Console logger entries start with their level; continuation lines are indented.
+                if (line.Length > 0 && !char.IsWhiteSpace(line[0])) keep = line.StartsWith("warn:") || line.StartsWith("fail:") || line.StartsWith("crit:");
+                if (keep && !string.IsNullOrWhiteSpace(line)) lines.Add(line);
+            }
+            report.AppendLine($"--- {name}: {lines.Count} lines of warnings and errors{(lines.Count > maxLines ? $", the last {maxLines}" : "")}");
+            foreach (var line in lines.TakeLast(maxLines)) report.AppendLine(line);
+        }
+        return report.ToString();
+    }
+
     private void Start(string service, IDictionary<string, string>? settings)
     {
         var dll = Path.Combine(RepositoryRoot(), "services", $"Cdp.{service}", "bin", BuildConfiguration(), "net10.0", $"Cdp.{service}.dll");
