@@ -41,6 +41,17 @@ public static class Changes
         return JsonDocument.Parse(json).RootElement.Clone();
     }
 
+    public const string WebhookSecret = "0123456789abcdef-test-secret";
+
+    /// Subscribes a webhook at <paramref name="url"/> to the audience's changes; returns the subscription's id.
+    public static async Task<string> SubscribeWebhookAsync(this ActivationFixture fixture, string key, string url, string format = "json")
+    {
+        var response = await fixture.Admin.PostAsync($"/v1/audiences/{key}/subscriptions", new StringContent(
+            $$"""{"type":"webhook","url":"{{url}}","secret":"{{WebhookSecret}}","format":"{{format}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     /// A consumer's own queue bound to the audience-changes topic exchange.
     public static Task<BusProbe> ProbeAsync(this ActivationFixture fixture, string bindingKey) =>
         BusProbe.StartAsync(fixture.Environment.RabbitMq, Contracts.Activation.AudienceMembershipChanged.Exchange, ExchangeType.Topic, bindingKey);

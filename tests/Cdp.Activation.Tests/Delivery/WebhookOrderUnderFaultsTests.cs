@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Cdp.Testing;
 using Npgsql;
@@ -18,12 +16,9 @@ public class WebhookOrderUnderFaultsTests(ActivationFixture fixture) : IClassFix
         var key = Changes.NewKey("fault");
         await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
         await fixture.BackfilledAsync(key);
-        var created = await fixture.Admin.PostAsync($"/v1/audiences/{key}/subscriptions", new StringContent(
-            $$"""{"type":"webhook","url":"{{listener.Url}}","secret":"0123456789abcdef-test-secret","format":"segment-track"}""",
-            Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var subscription = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await using var database = await NpgsqlDataSource.Create(fixture.Environment.Postgres).OpenConnectionAsync();
+        var subscription = await fixture.SubscribeWebhookAsync(key, listener.Url, "segment-track");
+        await using var source = NpgsqlDataSource.Create(fixture.Environment.Postgres);
+        await using var database = await source.OpenConnectionAsync();
         // While the row is there, storing this subscription's dead letters fails as a lost serialization race does
         // (40001, transient): the delivery is consumed again, and the sequence counts the failures.
         await ExecuteAsync(database, $"""

@@ -9,15 +9,7 @@ namespace Cdp.Activation.Tests.Delivery;
 
 public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationFixture>
 {
-    private const string Secret = "0123456789abcdef-test-secret";
-
-    private async Task<string> SubscribeAsync(string key, string url, string format = "json")
-    {
-        var response = await fixture.Admin.PostAsync($"/v1/audiences/{key}/subscriptions", new StringContent(
-            $$"""{"type":"webhook","url":"{{url}}","secret":"{{Secret}}","format":"{{format}}"}""", Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+    private const string Secret = Changes.WebhookSecret;
 
     [Fact]
     public async Task Given_a_webhook_that_fails_twice_when_a_profile_enters_then_the_third_attempt_delivers_a_signed_body()
@@ -26,7 +18,7 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         var key = Changes.NewKey("hook");
         await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
         await fixture.BackfilledAsync(key);
-        var subscription = await SubscribeAsync(key, listener.Url);
+        var subscription = await fixture.SubscribeWebhookAsync(key, listener.Url);
 
         var id = Changes.NewProfileId();
         await fixture.PublishAsync(Changes.Profile(id, 1, """{"plan":"pro"}"""));
@@ -55,7 +47,7 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         var key = Changes.NewKey("dead");
         await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
         await fixture.BackfilledAsync(key);
-        var subscription = await SubscribeAsync(key, listener.Url, "segment-track");
+        var subscription = await fixture.SubscribeWebhookAsync(key, listener.Url, "segment-track");
         await using var probe = await fixture.ProbeAsync($"{key}.*");
 
         var id = Changes.NewProfileId();
