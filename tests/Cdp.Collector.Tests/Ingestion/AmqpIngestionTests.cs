@@ -12,20 +12,20 @@ public class AmqpIngestionTests(CollectorFixture fixture) : IClassFixture<Collec
         var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        // The Collector declares the exchange when it starts consuming; wait for it as a source would.
+        // The Collector declares the exchange, then its queue, binds them, then consumes: wait for its consumer, since an
+        // exchange without the binding yet returns the message (NO_ROUTE).
         await Eventually.TrueAsync(async () =>
         {
             try
             {
                 await using var check = await connection.CreateChannelAsync();
-                await check.ExchangeDeclarePassiveAsync(AmqpIngestion.Exchange);
-                return true;
+                return (await check.QueueDeclarePassiveAsync(AmqpIngestion.Queue)).ConsumerCount > 0;
             }
             catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
             {
                 return false;
             }
-        });
+        }, what: "the Collector consuming its ingest queue");
         var properties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = amqpMessageId };
         if (writeKey is not null) properties.Headers = new Dictionary<string, object?> { [AmqpIngestion.WriteKeyHeader] = writeKey };
         await channel.BasicPublishAsync(AmqpIngestion.Exchange, "web.events", true, properties, body);
