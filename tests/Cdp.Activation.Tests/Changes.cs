@@ -37,7 +37,7 @@ public static class Changes
             var text = await fixture.Admin.GetStringAsync($"/v1/audiences/{key}");
             var backfill = JsonDocument.Parse(text).RootElement.GetProperty("backfill");
             return backfill.GetProperty("status").GetString() == "completed" && backfill.GetProperty("audienceVersion").GetInt64() >= version ? text : null;
-        }, TimeSpan.FromSeconds(30), $"audience {key} version {version} to be backfilled");
+        }, what: $"audience {key} version {version} to be backfilled");
         return JsonDocument.Parse(json).RootElement.Clone();
     }
 

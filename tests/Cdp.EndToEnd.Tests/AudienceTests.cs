@@ -45,7 +45,7 @@ public sealed class AudienceTests(Xunit.Abstractions.ITestOutputHelper output) :
             await Task.Delay(300);
         }
 
-        var entered = await subscriber.WaitForAsync(d => d.RoutingKey == "big-spenders.entered", TimeSpan.FromSeconds(30));
+        var entered = await subscriber.WaitForAsync(d => d.RoutingKey == "big-spenders.entered");
         // ProfileChanged carries the profile as it is when published, so when both orders landed before the first one's
         // change was published, that change already qualifies: the cause is one of the two orders.
         Assert.Contains(entered.Body.GetProperty("messageId").GetString(), new[] { first, second });
@@ -56,7 +56,7 @@ public sealed class AudienceTests(Xunit.Abstractions.ITestOutputHelper output) :
         var churned = Guid.NewGuid().ToString();
         Assert.Equal(HttpStatusCode.OK, (await _platform.CollectAsync("/v1/identify",
             $$$"""{"messageId":"{{{churned}}}","userId":"cat","traits":{"plan":"churned"}}""")).StatusCode);
-        var exited = await subscriber.WaitForAsync(d => d.RoutingKey == "big-spenders.exited", TimeSpan.FromSeconds(30));
+        var exited = await subscriber.WaitForAsync(d => d.RoutingKey == "big-spenders.exited");
         Assert.Equal((profileId, churned), (exited.Body.GetProperty("profileId").GetString(), exited.Body.GetProperty("messageId").GetString()));
 
         using var reader = _platform.Client("Activation", bearer: "dev-read-token");

@@ -43,8 +43,7 @@ public sealed class ReResolveApplyTests : IAsyncLifetime
         await ProfileAsync($"anonymous_id:tablet-{_run}", p => EventsOf(p) == 1, "the tablet's profile");
         await SendAsync("/v1/identify", $$$"""{"anonymousId":"laptop-{{{_run}}}","traits":{"email":"family-{{{_run}}}@example.com"}}""");
         var merged = await ProfileAsync($"anonymous_id:tablet-{_run}", p => EventsOf(p) == 3, "the wrongly merged profile");
-        var entered = await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == IdOf(merged),
-            TimeSpan.FromSeconds(30));
+        var entered = await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == IdOf(merged));
         Assert.NotNull(entered);
 
         var rules = Path.Combine(Path.GetTempPath(), $"rules-{_run}.json");
@@ -67,8 +66,8 @@ public sealed class ReResolveApplyTests : IAsyncLifetime
         Assert.Equal(IdOf(tablet), IdOf(old));
 
         // The audience follows: the superseded profile exits, the laptop's part (which viewed) enters.
-        await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.exited" && d.Body.GetProperty("profileId").GetString() == IdOf(merged), TimeSpan.FromSeconds(30));
-        await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == IdOf(laptop), TimeSpan.FromSeconds(30));
+        await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.exited" && d.Body.GetProperty("profileId").GetString() == IdOf(merged));
+        await subscriber.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == IdOf(laptop));
 
         // The stricter rule stays in force: the laptop with the family email no longer joins them.
         await SendAsync("/v1/identify", $$$"""{"anonymousId":"laptop-{{{_run}}}","traits":{"email":"family-{{{_run}}}@example.com"}}""");

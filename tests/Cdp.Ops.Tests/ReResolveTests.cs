@@ -42,7 +42,7 @@ public sealed class ReResolveTests : IAsyncLifetime
         {
             await using var command = db.CreateCommand("select count(*) from identity.mt_events where type = 'event_attributed'");
             return (long)(await command.ExecuteScalarAsync())! == _attributed;
-        }, TimeSpan.FromSeconds(30), $"{_attributed} attributed events");
+        }, what: $"{_attributed} attributed events");
     }
 
     private async Task<OpsCli.Run> DryRunAsync(string rules)

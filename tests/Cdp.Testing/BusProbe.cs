@@ -87,7 +87,8 @@ public sealed class BusProbe : IAsyncDisposable
     /// <summary>Waits until a delivery matches, or fails after <paramref name="timeout"/>.</summary>
     public async Task<Delivery> WaitForAsync(Func<Delivery, bool> match, TimeSpan? timeout = null, string? what = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        // The same default as Eventually: a cold service's first message has taken over 20 s on a loaded CI machine.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (true)
         {
             var found = _received.FirstOrDefault(match);

@@ -24,7 +24,7 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         Assert.Single(probe.Received);
 
         fixture.Clock.Advance(TimeSpan.FromDays(1));
-        var exited = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.exited", TimeSpan.FromSeconds(15));
+        var exited = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.exited");
         Assert.Equal("clock", exited.Body.GetProperty("reason").GetString());
         Assert.Equal(0, (await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/audiences/{key}/members")).GetProperty("size").GetInt32());
     }
@@ -42,8 +42,7 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         Assert.Empty(probe.Received);
 
         fixture.Clock.Advance(TimeSpan.FromDays(31));
-        var entered = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == id,
-            TimeSpan.FromSeconds(15));
+        var entered = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered" && d.Body.GetProperty("profileId").GetString() == id);
         Assert.Equal("clock", entered.Body.GetProperty("reason").GetString());
     }
 }

@@ -25,10 +25,14 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Any(r => r.Status == 200)), what: "a successful delivery");
         await fixture.Environment.WaitForQuietQueuesAsync();
 
+        // At least once: a consume retried after the post (the database failing for a moment) posts again, a 200 with
+        // the same body; what comes before the first 200 is the retry schedule.
         var requests = listener.Requests.ToList();
-        Assert.Equal([500, 500, 200], requests.Select(r => r.Status));
+        var firstDelivered = requests.FindIndex(r => r.Status == 200);
+        Assert.Equal([500, 500, 200], requests.Take(firstDelivered + 1).Select(r => r.Status));
+        Assert.All(requests.Skip(firstDelivered), r => Assert.Equal(200, r.Status));
         Assert.Single(requests.Select(r => r.Body).Distinct());
-        var delivered = requests[^1];
+        var delivered = requests[firstDelivered];
         Assert.True(WebhookSignature.Verify(Secret, delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
         Assert.False(WebhookSignature.Verify("another-secret-entirely", delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
         Assert.False(WebhookSignature.Verify(Secret, delivered.Signature!, delivered.Body, DateTimeOffset.UtcNow.AddMinutes(10), TimeSpan.FromMinutes(5)),
@@ -67,7 +71,8 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         Assert.InRange(attempts, 4, 5);
         Assert.Contains("order", letters[1].GetProperty("reason").GetString());
         Assert.Equal(0, letters[1].GetProperty("attempts").GetInt32());
-        Assert.Equal(attempts, listener.Requests.Count);
+        // Equal unless a consume was retried after its posts (at least once), which posts again.
+        Assert.True(listener.Requests.Count >= attempts, $"{listener.Requests.Count} requests for {attempts} recorded attempts");
 
         listener.StatusFor = _ => 200;
         var redrive = await fixture.Admin.PostAsync($"/v1/subscriptions/{subscription}/dead-letters/redrive", null);
