@@ -28,12 +28,7 @@ public sealed class Platform : IAsyncDisposable
         var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose)) { _settings = settings };
         try
         {
-            var services = only ?? Services;
-            foreach (var service in services)
-            {
-                platform.Start(service, settings);
-            }
-            await Task.WhenAll(services.Select(platform.WaitReadyAsync));
+            await Task.WhenAll((only ?? Services).Select(service => platform.StartReadyAsync(service, settings)));
             return platform;
         }
         catch
@@ -72,9 +67,15 @@ public sealed class Platform : IAsyncDisposable
     }
 
     /// <summary>The process id of a running service, for measuring its CPU and memory.</summary>
-    public int ProcessIdOf(string service) => _processes.Last(p => p.Name == service).Process.Id;
+    public int ProcessIdOf(string service) => Running(service).Process.Id;
 
-    public string LogOf(string service) => _processes.Single(p => p.Name == service).Log.ToString();
+    public string LogOf(string service) => Running(service).Log.ToString();
+
+    /// The service's newest process (a restart replaces an exited one).
+    private (string Name, Process Process, StringWriterLog Log) Running(string service)
+    {
+        lock (_processes) return _processes.Last(p => p.Name == service);
+    }
 
     /// <summary>
     /// The warnings and errors each service logged (the last <paramref name="maxLines"/> lines of them per service),
@@ -100,7 +101,32 @@ public sealed class Platform : IAsyncDisposable
         return report.ToString();
     }
 
+    /// Starts a service on a free port and waits until it is ready. The port is free when picked, but another process
+    /// (test projects start platforms in parallel) can bind it before Kestrel does: then another port.
+    private async Task StartReadyAsync(string service, IDictionary<string, string>? settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            Start(service, settings);
+            try
+            {
+                await WaitReadyAsync(service);
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (_processes) Urls.Remove(service);
+            }
+        }
+    }
+
     private void Start(string service, IDictionary<string, string>? settings)
+    {
+        // Services of one platform start concurrently (StartReadyAsync), and their lists are shared.
+        lock (_processes) StartLocked(service, settings);
+    }
+
+    private void StartLocked(string service, IDictionary<string, string>? settings)
     {
         var dll = Path.Combine(RepositoryRoot(), "services", $"Cdp.{service}", "bin", BuildConfiguration(), "net10.0", $"Cdp.{service}.dll");
         if (!File.Exists(dll))
@@ -136,7 +162,7 @@ public sealed class Platform : IAsyncDisposable
     private async Task WaitReadyAsync(string service)
     {
         using var client = new HttpClient { BaseAddress = Urls[service], Timeout = TimeSpan.FromSeconds(5) };
-        var (_, process, log) = _processes.Single(p => p.Name == service);
+        var (_, process, log) = Running(service);
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
