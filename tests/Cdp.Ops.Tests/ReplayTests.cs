@@ -25,6 +25,8 @@ public sealed class ReplayTests(OpsPlatform ops) : IAsyncLifetime
         }
         await ops.SendAsync("/v1/page", $$"""{"userId":"ann-{{_run}}","name":"Home","messageId":"{{_run}}-a4","timestamp":"2026-01-15T10:00:00Z"}""");
         await ops.SendAsync("/v1/track", $$"""{"userId":"ann-{{_run}}","event":"Viewed {{_run}}","messageId":"{{_run}}-a5","timestamp":"2026-01-16T10:00:00Z"}""");
+        // Stored before bob's are sent: events of different profiles may be stored in another order than they were sent.
+        await ops.WaitStoredAsync(_run, 5);
         using var web = ops.Platform.Client("Collector", basicUser: $"web-{_run}-key");
         foreach (var (id, body) in new[]
                  {
