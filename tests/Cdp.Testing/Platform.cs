@@ -85,7 +85,9 @@ public sealed class Platform : IAsyncDisposable
     public string Problems(int maxLines = 60)
     {
         var report = new System.Text.StringBuilder();
-        foreach (var (name, _, log) in _processes)
+        List<(string Name, Process Process, StringWriterLog Log)> processes;
+        lock (_processes) processes = [.. _processes];
+        foreach (var (name, _, log) in processes)
         {
             var lines = new List<string>();
             var keep = false;
@@ -185,7 +187,7 @@ public sealed class Platform : IAsyncDisposable
     /// <summary>Kills one service with SIGKILL, as a crash or an OOM kill would: no shutdown, no flushing.</summary>
     public async Task KillAsync(string service)
     {
-        var (_, process, _) = _processes.Single(p => p.Name == service);
+        var (_, process, _) = Running(service);
         using (var kill = Process.Start("kill", ["-KILL", process.Id.ToString()])) await kill!.WaitForExitAsync();
         await process.WaitForExitAsync();
     }
@@ -200,7 +202,7 @@ public sealed class Platform : IAsyncDisposable
     /// <summary>Stops one service with SIGTERM and waits for it to exit; returns its exit code.</summary>
     public async Task<int> StopAsync(string service, TimeSpan timeout)
     {
-        var (_, process, _) = _processes.Single(p => p.Name == service);
+        var (_, process, _) = Running(service);
         if (process.HasExited) return process.ExitCode;
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill!.WaitForExitAsync();
         using var cts = new CancellationTokenSource(timeout);

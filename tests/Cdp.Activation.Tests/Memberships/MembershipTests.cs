@@ -75,7 +75,9 @@ public class MembershipTests(ActivationFixture fixture) : IClassFixture<Activati
         {
             await fixture.PublishAsync(Changes.Profile(id, 1, $$"""{"tier":"{{(i % 2 == 0 ? "gold" : "silver")}}","cohort":"{{tag}}","n":{{i}}}"""));
         }
-        await Eventually.TrueAsync(async () => (await fixture.Admin.GetAsync($"/v1/activation/profiles/{ids[^1]}")).IsSuccessStatusCode);
+        // Every one, not just the last: two groups are recorded at once, so the last can be stored before an earlier one.
+        await Eventually.TrueAsync(async () => (await Task.WhenAll(ids.Select(id => fixture.Admin.GetAsync($"/v1/activation/profiles/{id}"))))
+            .All(r => r.IsSuccessStatusCode), what: "all 30 profiles known to Activation");
         await fixture.Environment.WaitForQuietQueuesAsync();
 
         var key = Changes.NewKey("gold");

@@ -7,6 +7,8 @@ using Cdp.IdentityResolution.Identities.Resolving;
 using Cdp.Testing;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Polly;
+using Polly.Retry;
 
 namespace Cdp.IdentityResolution.Tests.Identities.Resolving;
 
@@ -35,20 +37,16 @@ public class ConcurrencyTests(IdentityFixture fixture) : IClassFixture<IdentityF
 
     /// As a consumer runs it: fifty writers on one stream can lose more races than the resolution's own retries allow
     /// on a loaded machine, and then the endpoint's retry (MessagingExtensions) runs the message again.
-    private async Task ResolveAsConsumedAsync(EventCollected e)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task ResolveAsConsumedAsync(EventCollected e) =>
+        EndpointRetry.ExecuteAsync(async ct => await Resolution.ResolveAsync(e, ct), CancellationToken.None).AsTask();
+
+    private static readonly ResiliencePipeline EndpointRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
         {
-            try
-            {
-                await Resolution.ResolveAsync(e, CancellationToken.None);
-                return;
-            }
-            catch (Exception failure) when (attempt < 5 && Cdp.ServiceDefaults.Persistence.Transience.IsTransient(failure))
-            {
-            }
-        }
-    }
+            MaxRetryAttempts = 4,
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(Cdp.ServiceDefaults.Persistence.Transience.IsTransient),
+        })
+        .Build();
 
     [Fact]
     public async Task Given_fifty_events_with_the_same_new_email_at_once_when_resolved_then_exactly_one_profile_exists()
