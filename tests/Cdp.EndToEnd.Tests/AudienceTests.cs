@@ -12,13 +12,9 @@ public sealed class AudienceTests(Xunit.Abstractions.ITestOutputHelper output) :
 {
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2e-audience");
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2e-audience", report: output.WriteLine);
 
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_platform.Problems());
-        await _platform.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     [Fact]
     public async Task Given_an_audience_when_events_make_a_person_qualify_and_then_not_then_a_subscriber_hears_entered_then_exited()

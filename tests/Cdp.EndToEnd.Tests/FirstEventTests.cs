@@ -11,13 +11,9 @@ public sealed class FirstEventTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2e");
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2e", report: output.WriteLine);
 
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_platform.Problems());
-        await _platform.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private Task<HttpResponseMessage> TrackAsync(string messageId, string userId, string traceParent) =>
         _platform.CollectAsync("/v1/track",

@@ -9,13 +9,9 @@ public sealed class MergeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
 {
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2emerge");
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("e2emerge", report: output.WriteLine);
 
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_platform.Problems());
-        await _platform.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     private async Task SendAsync(string path, string json) =>
         Assert.Equal(HttpStatusCode.OK, (await _platform.CollectAsync(path, json)).StatusCode);

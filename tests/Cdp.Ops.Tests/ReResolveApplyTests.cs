@@ -8,12 +8,12 @@ namespace Cdp.Ops.Tests;
 
 /// Applying a stricter identity rule over the whole platform: the wrongly merged profile splits, the profiles and the
 /// audience follow, and the rule stays in force for new events.
-public sealed class ReResolveApplyTests : IAsyncLifetime
+public sealed class ReResolveApplyTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("reresolveapply");
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("reresolveapply", report: output.WriteLine);
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 

@@ -5,12 +5,12 @@ using Npgsql;
 namespace Cdp.Ops.Tests;
 
 /// Its own Collector and IdentityResolution, so the ingest log holds only this test's events and the difference is exact.
-public sealed class ReResolveTests : IAsyncLifetime
+public sealed class ReResolveTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("reresolve", only: ["Collector", "IdentityResolution"]);
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("reresolve", only: ["Collector", "IdentityResolution"], report: output.WriteLine);
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 

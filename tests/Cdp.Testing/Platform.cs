@@ -17,15 +17,20 @@ public sealed class Platform : IAsyncDisposable
 
     private IDictionary<string, string>? _settings;
 
+    private Action<string>? _report;
+
     private Platform(IsolatedEnvironment environment) => Environment = environment;
 
     public IsolatedEnvironment Environment { get; }
 
     public Dictionary<string, Uri> Urls { get; } = [];
 
-    public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null, IReadOnlyList<string>? only = null)
+    /// <param name="report">Where the services' warnings and errors go on dispose (a test's output: xUnit shows it with a
+    /// failure, and the services' full logs die with the run).</param>
+    public static async Task<Platform> StartAsync(string purpose, IDictionary<string, string>? settings = null, IReadOnlyList<string>? only = null,
+        Action<string>? report = null)
     {
-        var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose)) { _settings = settings };
+        var platform = new Platform(await IsolatedEnvironment.CreateAsync(purpose)) { _settings = settings, _report = report };
         try
         {
             await Task.WhenAll((only ?? Services).Select(service => platform.StartReadyAsync(service, settings)));
@@ -77,12 +82,8 @@ public sealed class Platform : IAsyncDisposable
         lock (_processes) return _processes.Last(p => p.Name == service);
     }
 
-    /// <summary>
-    /// The warnings and errors each service logged (the last <paramref name="maxLines"/> lines of them per service),
-    /// for a test to print on teardown: xUnit shows that output with a failure, and the services' full logs die with
-    /// the run.
-    /// </summary>
-    public string Problems(int maxLines = 60)
+    /// The warnings and errors each service logged, the last <paramref name="maxLines"/> lines of them per service.
+    private string Problems(int maxLines = 60)
     {
         var report = new System.Text.StringBuilder();
         List<(string Name, Process Process, StringWriterLog Log)> processes;
@@ -212,6 +213,7 @@ public sealed class Platform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _report?.Invoke(Problems());
         foreach (var (name, process, _) in _processes)
         {
             try

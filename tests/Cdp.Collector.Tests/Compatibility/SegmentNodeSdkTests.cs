@@ -5,14 +5,14 @@ namespace Cdp.Collector.Tests.Compatibility;
 
 /// The real @segment/analytics-node package from npm, pointed at a Collector process: every call
 /// type it sends arrives on the bus with its fields intact.
-public sealed class SegmentNodeSdkTests : IAsyncLifetime
+public sealed class SegmentNodeSdkTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private Platform _platform = null!;
     private BusProbe _collected = null!;
 
     public async Task InitializeAsync()
     {
-        _platform = await Platform.StartAsync("sdk", only: ["Collector"]);
+        _platform = await Platform.StartAsync("sdk", only: ["Collector"], report: output.WriteLine);
         _collected = await BusProbe.StartAsync(_platform.Environment.RabbitMq, "Cdp.Contracts.Collector:EventsCollected", entries: "events");
     }
 

@@ -13,7 +13,7 @@ public sealed class BrokerRestartTests(Xunit.Abstractions.ITestOutputHelper outp
 {
     private Platform _platform = null!;
 
-    public async Task InitializeAsync() => _platform = await Platform.StartAsync("restart", only: ["Collector"]);
+    public async Task InitializeAsync() => _platform = await Platform.StartAsync("restart", only: ["Collector"], report: output.WriteLine);
 
     public async Task DisposeAsync() => await _platform.DisposeAsync();
 

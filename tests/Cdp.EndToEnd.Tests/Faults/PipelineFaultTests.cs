@@ -20,13 +20,9 @@ public sealed class PipelineFaultTests(Xunit.Abstractions.ITestOutputHelper outp
     private Platform _platform = null!;
 
     public async Task InitializeAsync() => _platform = await Platform.StartAsync("faults",
-        settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+        settings: new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, report: output.WriteLine);
 
-    public async Task DisposeAsync()
-    {
-        output.WriteLine(_platform.Problems());
-        await _platform.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
 
     /// The promise, checked against the store and the APIs once everything accepted so far has arrived (up to 120 s):
     /// each accepted event stored exactly once, counters equal to the stored events, audience members equal to a
