@@ -59,20 +59,54 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
     };
 
     /// <summary>
-    /// Waits until no queue of this virtual host holds a message, ready or unacknowledged, on three
-    /// management samples in a row, so every message in flight has been handled.
+    /// Waits until no queue of this virtual host holds a message, ready or unacknowledged, and every service's publisher
+    /// has published its store's last event, on three samples in a row: every message in flight has been handled, and
+    /// none is still waiting in a store (Marten is the outbox) with every queue empty.
     /// </summary>
     public async Task WaitForQuietQueuesAsync(TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         var quiet = 0;
+        var why = "";
         while (quiet < 3)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Queues of {Name} did not drain.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Name} did not go quiet: {why}.");
             await Task.Delay(1000);
-            var busy = (await QueuesAsync()).Any(q => q.Messages > 0);
-            quiet = busy ? 0 : quiet + 1;
+            var busy = (await QueuesAsync()).Where(q => q.Messages > 0).Select(q => $"queue {q.Name} holds {q.Messages}")
+                .Concat(await PublishersBehindAsync()).ToList();
+            why = string.Join(", ", busy);
+            quiet = busy.Count > 0 ? 0 : quiet + 1;
         }
+    }
+
+    /// The stores (schemas) of this database whose daemon runs a publisher that has not yet published the store's last event.
+    private async Task<List<string>> PublishersBehindAsync()
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        var schemas = new List<string>();
+        await using (var find = new NpgsqlCommand("select table_schema from information_schema.tables where table_name = 'mt_event_progression'", connection))
+        await using (var reader = await find.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) schemas.Add(reader.GetString(0));
+        }
+        var behind = new List<string>();
+        foreach (var schema in schemas)
+        {
+            // A store with no daemon (no high-water mark: a test's own store) publishes nothing. A publisher that has
+            // not recorded any progress yet is behind as soon as its store holds an event.
+            await using var query = new NpgsqlCommand($"""
+                select (select max(seq_id) from "{schema}".mt_events),
+                       (select min(last_seq_id) from "{schema}".mt_event_progression where name like '%-publisher:All')
+                where exists (select 1 from "{schema}".mt_event_progression where name = 'HighWaterMark')
+                """, connection);
+            await using var reader = await query.ExecuteReaderAsync();
+            if (!await reader.ReadAsync() || reader.IsDBNull(0)) continue;
+            var last = reader.GetInt64(0);
+            var published = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+            if (published < last) behind.Add($"{schema}'s publisher at event {published} of {last}");
+        }
+        return behind;
     }
 
     /// <summary>A queue of this virtual host: messages in it (ready plus unacknowledged) and delivered from it so far.</summary>
