@@ -65,7 +65,11 @@ public sealed class GroupCommit<TEntry> : IDisposable
     private sealed record Submission(IReadOnlyList<TEntry> Entries, CancellationToken Ct, ulong Order)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Submitted { get; } = Stopwatch.GetTimestamp();
     }
+
+    private static readonly KeyValuePair<string, object?> EntryTag = new("entry", typeof(TEntry).Name);
 
     private async Task HandleGroupsAsync()
     {
@@ -85,11 +89,14 @@ public sealed class GroupCommit<TEntry> : IDisposable
             using var inside = _pause is null ? null : await _pause.EnterAsync(CancellationToken.None);
             var started = Stopwatch.GetTimestamp();
             var entries = group.Count == 1 ? group[0].Entries : [.. group.SelectMany(s => s.Entries)];
+            Telemetry.CdpMetrics.GroupWait.Record(Stopwatch.GetElapsedTime(group.Min(s => s.Submitted), started).TotalSeconds, EntryTag);
             try
             {
                 await _handle(entries, CancellationToken.None);
                 foreach (var s in group) s.Done.TrySetResult();
                 // Group sizes and times show whether a stage is starved, saturated or waiting on the database.
+                Telemetry.CdpMetrics.GroupEntries.Record(entries.Count, EntryTag);
+                Telemetry.CdpMetrics.GroupDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, EntryTag);
                 _logger.LogDebug("{Entry} group of {Count} from {Messages} message(s) in {Elapsed:N1} ms", typeof(TEntry).Name, entries.Count,
                     group.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
