@@ -27,6 +27,34 @@ public static class CanonicalProfiles
         return new Followed(profileId, profile, superseded);
     }
 
+    /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: a round trip per hop
+    /// for all of them at once, where <see cref="FollowAsync"/> takes one per profile and hop.
+    public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var profiles = new Dictionary<string, CustomerProfile>();
+        var wanted = ids.Distinct().ToList();
+        for (var hop = 0; wanted.Count > 0 && hop < 10; hop++)
+        {
+            foreach (var p in await session.LoadManyAsync<CustomerProfile>(ct, wanted)) profiles[p.Id] = p;
+            wanted = [.. profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct()];
+        }
+        return profiles;
+    }
+
+    /// Where an id leads through the merge pointers of profiles loaded by <see cref="LoadFollowingAsync"/>, and whether
+    /// the way passed a profile that a re-resolution superseded (as <see cref="FollowAsync"/> does against the store).
+    public static (string Id, bool Superseded) Follow(IReadOnlyDictionary<string, CustomerProfile> profiles, string id)
+    {
+        var superseded = false;
+        for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p); hop++)
+        {
+            superseded |= p.RetiredBy is not null;
+            if (p.MergedInto is not { } next) break;
+            id = next;
+        }
+        return (id, superseded);
+    }
+
     public static async Task<CustomerProfile?> LoadAsync(IQuerySession session, string profileId, CancellationToken ct) =>
         (await FollowAsync(session, profileId, ct)).Profile;
 }

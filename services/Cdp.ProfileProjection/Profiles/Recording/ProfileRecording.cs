@@ -33,13 +33,13 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
         var pending = await session.PendingAsync(batch, MarkerOf, "profiles", ct);
         if (pending.Count == 0) return;
 
-        var profiles = await LoadCanonicalAsync(session, pending.Select(p => p.ProfileId), ct);
+        var profiles = await CanonicalProfiles.LoadFollowingAsync(session, pending.Select(p => p.ProfileId), ct);
         var now = clock.GetUtcNow();
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
         session.MarkProcessed([.. pending.Select(MarkerOf)], now);
         foreach (var resolved in pending)
         {
-            var (profileId, superseded) = Follow(profiles, resolved.ProfileId);
+            var (profileId, superseded) = CanonicalProfiles.Follow(profiles, resolved.ProfileId);
             if (resolved.Reassignment is null && superseded)
             {
                 // Resolved before identity rules were applied again; its re-attributed copy is recorded instead.
@@ -67,31 +67,5 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             action.TraceEach([.. events.Select(e => e.Trace)]);
         }
         await session.SaveChangesAsync(ct);
-    }
-
-    private static async Task<Dictionary<string, CustomerProfile>> LoadCanonicalAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
-    {
-        var profiles = new Dictionary<string, CustomerProfile>();
-        var wanted = ids.Distinct().ToList();
-        for (var hop = 0; wanted.Count > 0 && hop < 10; hop++)
-        {
-            foreach (var p in await session.LoadManyAsync<CustomerProfile>(ct, wanted)) profiles[p.Id] = p;
-            wanted = [.. profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct()];
-        }
-        return profiles;
-    }
-
-    /// Where an id leads through the loaded merge pointers (as CanonicalProfiles.FollowAsync does against the store),
-    /// and whether the way passed a profile that a re-resolution superseded.
-    private static (string Id, bool Superseded) Follow(Dictionary<string, CustomerProfile> profiles, string id)
-    {
-        var superseded = false;
-        for (var hop = 0; hop < 10 && profiles.TryGetValue(id, out var p); hop++)
-        {
-            superseded |= p.RetiredBy is not null;
-            if (p.MergedInto is not { } next) break;
-            id = next;
-        }
-        return (id, superseded);
     }
 }
