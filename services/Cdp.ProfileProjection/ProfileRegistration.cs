@@ -29,6 +29,8 @@ public static class ProfileRegistration
         // One group at a time: two groups at once (in lanes by profile id) recorded 15-20 % more events/s flat out but
         // raised the pipeline's audience change latency at 1,000 events/s (docs/performance.md, sixth round).
         builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
+        builder.Services.AddSingleton<ProfileMerging>();
+        builder.Services.AddGroupCommit<MergeToCarryOut>(sp => sp.GetRequiredService<ProfileMerging>().MergeAsync, maxEntries: 200, concurrency: 1);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>
@@ -39,7 +41,8 @@ public static class ProfileRegistration
             x.AddGroupedConsumer<EventResolvedConsumer>(200);
             // What IdentityResolution sends, up to MessageBatches.MaxEntries events a message.
             x.AddGroupedConsumer<EventsResolvedConsumer>(32);
-            x.AddConsumer<ProfilesMergedConsumer>();
+            // Merges arriving while a group is carried out wait for the next group (ProfileMerging).
+            x.AddGroupedConsumer<ProfilesMergedConsumer>(32);
             x.AddConsumer<ProfileRetiredConsumer>();
         });
         builder.AddCdpMarten("profiles", options =>

@@ -51,4 +51,35 @@ public class MergingTests(ProfileFixture fixture) : IClassFixture<ProfileFixture
             && d.Message.TryGetProperty("mergedInto", out var into) && into.GetString() == survivor);
         Assert.NotNull(exit);
     }
+
+    [Fact]
+    public async Task Given_a_chain_of_merges_and_two_into_one_survivor_sent_at_once_then_the_first_profile_holds_all_four()
+    {
+        // Sent together, they are carried out in one group where they can be: a merge that needs another's outcome
+        // (b into a, then c into b; d into a as well) waits for the next transaction of the group.
+        var ids = Enumerable.Range(0, 4).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToArray();
+        var (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
+        for (var i = 0; i < 4; i++)
+        {
+            await fixture.PublishAsync(Identify(ids[i], "u-" + ids[i], $$"""{"trait{{i}}":{{i}}}""", T0.AddMinutes(i)));
+        }
+        await Eventually.TrueAsync(async () => (await Task.WhenAll(ids.Select(fixture.ProfileAsync))).All(p => p is not null));
+
+        ProfilesMerged Merge(string survivor, string merged) =>
+            new(survivor, merged, Guid.NewGuid().ToString(), new Identifier("user_id", "u-" + merged), DateTimeOffset.UtcNow);
+        await Task.WhenAll(fixture.PublishAsync(Merge(a, b)), fixture.PublishAsync(Merge(b, c)), fixture.PublishAsync(Merge(a, d)));
+
+        var merged = await Eventually.GetAsync(async () =>
+            await fixture.ProfileAsync(a) is { } p && p.GetProperty("eventCount").GetInt32() == 4 ? p.ToString() : null, what: "all four in a");
+        await fixture.Environment.WaitForQuietQueuesAsync();
+        var profile = JsonDocument.Parse(merged).RootElement;
+        Assert.Equal(4, profile.GetProperty("identifiers").GetProperty("user_id").GetArrayLength());
+        for (var i = 0; i < 4; i++) Assert.Equal(i, profile.GetProperty("traits").GetProperty($"trait{i}").GetInt32());
+        foreach (var id in new[] { b, c, d })
+        {
+            var lookup = await fixture.Reader().GetFromJsonAsync<JsonElement>($"/v1/profiles?identifier=user_id:u-{id}");
+            Assert.Equal(a, lookup.GetProperty("id").GetString());
+        }
+        Assert.Equal(4, (await fixture.ProfileAsync(a))!.Value.GetProperty("eventCount").GetInt32());
+    }
 }
