@@ -15,20 +15,22 @@ public static class CanonicalProfiles
 
     public static async Task<Followed> FollowAsync(IQuerySession session, string profileId, CancellationToken ct)
     {
-        CustomerProfile? profile = null;
-        var superseded = false;
-        for (var hop = 0; hop < 10; hop++)
-        {
-            profile = await session.LoadAsync<CustomerProfile>(profileId, ct);
-            superseded |= profile?.RetiredBy is not null;
-            if (profile?.MergedInto is null) return new Followed(profileId, profile, superseded);
-            profileId = profile.MergedInto;
-        }
-        return new Followed(profileId, profile, superseded);
+        var profiles = await LoadFollowingAsync(session, [profileId], ct);
+        var (id, superseded) = Follow(profiles, profileId);
+        return new Followed(id, profiles.GetValueOrDefault(id), superseded);
     }
 
+    /// Appends to a profile's stream at the version its document was read at (the document carries its stream's
+    /// version), so a writer in another instance that appended meanwhile makes this transaction lose the race. A profile
+    /// with no document has no stream yet (a survivor may exist only as an id so far).
+    public static JasperFx.Events.StreamAction AppendAtVersionRead(this IDocumentSession session, string profileId, CustomerProfile? read,
+        IReadOnlyList<object> events) =>
+        read is null
+            ? session.Events.StartStream<CustomerProfile>(profileId, events)
+            : session.Events.Append(profileId, read.Version + events.Count, events);
+
     /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: a round trip per hop
-    /// for all of them at once, where <see cref="FollowAsync"/> takes one per profile and hop.
+    /// for all of them at once, for all of them at once.
     public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
     {
         var profiles = new Dictionary<string, CustomerProfile>();
@@ -42,7 +44,7 @@ public static class CanonicalProfiles
     }
 
     /// Where an id leads through the merge pointers of profiles loaded by <see cref="LoadFollowingAsync"/>, and whether
-    /// the way passed a profile that a re-resolution superseded (as <see cref="FollowAsync"/> does against the store).
+    /// the way passed a profile that a re-resolution superseded.
     public static (string Id, bool Superseded) Follow(IReadOnlyDictionary<string, CustomerProfile> profiles, string id)
     {
         var superseded = false;

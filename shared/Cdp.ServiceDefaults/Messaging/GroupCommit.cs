@@ -95,10 +95,11 @@ public sealed class GroupCommit<TEntry> : IDisposable
                 await _handle(entries, CancellationToken.None);
                 foreach (var s in group) s.Done.TrySetResult();
                 // Group sizes and times show whether a stage is starved, saturated or waiting on the database.
+                var elapsed = Stopwatch.GetElapsedTime(started);
                 Telemetry.CdpMetrics.GroupEntries.Record(entries.Count, EntryTag);
-                Telemetry.CdpMetrics.GroupDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, EntryTag);
+                Telemetry.CdpMetrics.GroupDuration.Record(elapsed.TotalSeconds, EntryTag);
                 _logger.LogDebug("{Entry} group of {Count} from {Messages} message(s) in {Elapsed:N1} ms", typeof(TEntry).Name, entries.Count,
-                    group.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    group.Count, elapsed.TotalMilliseconds);
             }
             catch (Exception e) when (group.Count > 1 && !Persistence.Transience.IsTransient(e))
             {

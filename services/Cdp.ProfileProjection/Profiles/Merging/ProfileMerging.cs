@@ -1,6 +1,5 @@
 using Cdp.Contracts.Identity;
 using Cdp.ServiceDefaults.Persistence;
-using JasperFx.Events;
 using Marten;
 using Polly;
 
@@ -34,8 +33,7 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
     {
         // An identity map: the inline projection takes the profiles read here instead of loading them again.
         await using var session = store.IdentitySession();
-        var done = await session.ProcessedAmongAsync([.. merges.Select(MarkerOf).Distinct()], ct);
-        var pending = merges.Where(m => !done.Contains(MarkerOf(m))).DistinctBy(MarkerOf).ToList();
+        var pending = await session.PendingAsync(merges, MarkerOf, "profile-merges", ct);
         if (pending.Count == 0) return [];
 
         var profiles = await CanonicalProfiles.LoadFollowingAsync(session, pending.SelectMany(m => new[] { m.Merge.SurvivorId, m.Merge.MergedId }), ct);
@@ -56,10 +54,10 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
             if (!survivorSuperseded && !CanonicalProfiles.Follow(profiles, merge.MergedId).Superseded
                 && survivorId != merge.MergedId && m?.MergedInto is null)
             {
-                AppendAtVersionRead(session, survivorId, profiles.GetValueOrDefault(survivorId), new ProfileMergedFrom(survivorId, merge.MergedId,
-                    merge.MessageId, m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now, m?.Activity))
+                session.AppendAtVersionRead(survivorId, profiles.GetValueOrDefault(survivorId), [new ProfileMergedFrom(survivorId, merge.MergedId,
+                    merge.MessageId, m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now, m?.Activity)])
                     .TraceEach([pendingMerge.TraceParent]);
-                AppendAtVersionRead(session, merge.MergedId, m, new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now))
+                session.AppendAtVersionRead(merge.MergedId, m, [new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now)])
                     .TraceEach([pendingMerge.TraceParent]);
                 written.Add(survivorId);
                 written.Add(merge.MergedId);
@@ -69,11 +67,6 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
         await session.SaveChangesAsync(ct);
         return later;
     }
-
-    /// A profile's document carries its stream's version; a profile with no document has no stream yet (a survivor
-    /// may exist only as an id so far).
-    private static StreamAction AppendAtVersionRead(IDocumentSession session, string profileId, CustomerProfile? read, object e) =>
-        read is null ? session.Events.StartStream<CustomerProfile>(profileId, e) : session.Events.Append(profileId, read.Version + 1, e);
 }
 
 /// A merge to carry out, with the trace of the message that asked for it (a group is handled outside that message's

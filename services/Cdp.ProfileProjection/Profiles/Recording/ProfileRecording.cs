@@ -61,10 +61,7 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
         foreach (var (id, (read, _, events)) in streams)
         {
             var data = events.Select(e => e.Event).ToList();
-            var action = read is null
-                ? session.Events.StartStream<CustomerProfile>(id, data)
-                : session.Events.Append(id, read.Version + data.Count, data);
-            action.TraceEach([.. events.Select(e => e.Trace)]);
+            session.AppendAtVersionRead(id, read, data).TraceEach([.. events.Select(e => e.Trace)]);
         }
         await session.SaveChangesAsync(ct);
     }
