@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Security;
 using Marten;
@@ -30,10 +29,9 @@ public static class ProfileApi
             {
                 return BadRequest("Query parameter 'identifier' must be TYPE:VALUE, e.g. identifier=user_id:ann or identifier=email:ann@example.com.");
             }
-            // Written against data -> 'IdentifierKeys' so that the GIN index on that member serves it (LINQ's Contains
-            // compares the whole document, which only a whole-document index could serve).
-            var found = await session.QueryAsync<CustomerProfile>("where data -> 'IdentifierKeys' @> ?::jsonb and data ->> 'MergedInto' is null limit 1",
-                ct, JsonSerializer.Serialize(new[] { identifier }));
+            // Written against the duplicated identifier_keys column so that its GIN index serves it (ProfileRegistration).
+            var found = await session.QueryAsync<CustomerProfile>("where identifier_keys @> ? and data ->> 'MergedInto' is null limit 1",
+                ct, [new[] { identifier }]);
             var profile = found.FirstOrDefault();
             return profile is null ? NotFound($"No profile holds identifier '{identifier}'.") : Results.Ok(ProfileView.Of(profile));
         });
