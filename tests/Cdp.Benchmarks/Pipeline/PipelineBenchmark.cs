@@ -265,6 +265,8 @@ public static class PipelineBenchmark
                 $"{databaseWork.CommitsPerEvent}, {databaseWork.RowsWrittenPerEvent}, {databaseWork.RowsReadPerEvent}";
             figures["PostgreSQL: tables written most (rows per accepted event)"] =
                 string.Join(", ", databaseWork.BusiestTables.Select(t => $"{t.Name} {t.RowsWrittenPerEvent}"));
+            figures["PostgreSQL: WAL bytes per accepted event, checkpoints and autovacuum runs in the window"] =
+                $"{databaseWork.WalBytesPerEvent:N0}, {databaseWork.Checkpoints}, {databaseWork.AutovacuumRuns}";
         }
         foreach (var (kind, count) in workload.Sent.OrderByDescending(k => k.Value)) figures[$"sent: {kind}"] = count;
         foreach (var store in stores)
