@@ -16,6 +16,7 @@ public sealed class BusProbe : IAsyncDisposable
     private readonly IChannel _channel;
     private readonly ConcurrentQueue<Delivery> _received = new();
     private readonly SemaphoreSlim _arrived = new(0);
+    private Func<string>? _onTimeout;
 
     private BusProbe(IConnection connection, IChannel channel)
     {
@@ -41,8 +42,9 @@ public sealed class BusProbe : IAsyncDisposable
     /// For messages that carry several entries (EventsResolved, ProfilesChanged), <paramref name="entries"/> names the
     /// array: each entry is kept as a delivery of its own, with the headers of the message that carried it.
     /// </summary>
+    /// <param name="onTimeout">What else to say when a wait times out, e.g. the publishing service's warnings and errors.</param>
     public static async Task<BusProbe> StartAsync(Uri rabbitMq, string exchange, string exchangeType = ExchangeType.Fanout, string routingKey = "#",
-        string? entries = null)
+        string? entries = null, Func<string>? onTimeout = null)
     {
         var factory = new ConnectionFactory { Uri = rabbitMq };
         var connection = await factory.CreateConnectionAsync();
@@ -50,7 +52,7 @@ public sealed class BusProbe : IAsyncDisposable
         await channel.ExchangeDeclareAsync(exchange, exchangeType, durable: true);
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
         await channel.QueueBindAsync(queue.QueueName, exchange, routingKey);
-        var probe = new BusProbe(connection, channel);
+        var probe = new BusProbe(connection, channel) { _onTimeout = onTimeout };
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
@@ -96,7 +98,8 @@ public sealed class BusProbe : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                throw new TimeoutException($"No matching message{(what is null ? "" : $" ({what})")} arrived; {_received.Count} others did.");
+                throw new TimeoutException($"No matching message{(what is null ? "" : $" ({what})")} arrived; {_received.Count} others did." +
+                    (_onTimeout is null ? "" : Environment.NewLine + _onTimeout()));
             }
             await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
         }

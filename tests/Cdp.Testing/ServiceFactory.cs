@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Cdp.Testing;
 
@@ -19,6 +20,13 @@ public sealed class ServiceFactory<TProgram>(IsolatedEnvironment environment, ID
         // UseSetting reaches the configuration Program.cs reads while it registers services.
         foreach (var (k, v) in all) builder.UseSetting(k, v);
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(all));
+        // Kept for a failing test to show: the service's warnings and errors (ServiceFixture.Problems).
+        builder.ConfigureLogging(logging => logging.AddFakeLogging(o =>
+        {
+            o.FilteredLevels.Add(LogLevel.Warning);
+            o.FilteredLevels.Add(LogLevel.Error);
+            o.FilteredLevels.Add(LogLevel.Critical);
+        }));
         if (services is not null) builder.ConfigureTestServices(services);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Cdp.Testing;
 
@@ -24,9 +25,22 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
     {
         Environment = await IsolatedEnvironment.CreateAsync(purpose);
         Factory = new ServiceFactory<TProgram>(Environment, settings, services);
-        if (probedExchange is not null) _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange, entries: probedEntries);
+        if (probedExchange is not null)
+        {
+            _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange, entries: probedEntries, onTimeout: () => Problems());
+        }
         await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");
+    }
+
+    /// <summary>The service's last warnings and errors, for a failure message.</summary>
+    public string Problems(int maxLines = 40)
+    {
+        var records = Factory.Services.GetFakeLogCollector().GetSnapshot();
+        var lines = records.TakeLast(maxLines).Select(r => $"{r.Timestamp:HH:mm:ss.fff} {r.Level} {r.Category}: {r.Message}" +
+            (r.Exception is null ? "" : $" ({r.Exception.GetType().Name}: {r.Exception.Message})"));
+        return $"--- the {purpose} service: {records.Count} warnings and errors{(records.Count > maxLines ? $", the last {maxLines}" : "")}" +
+            System.Environment.NewLine + string.Join(System.Environment.NewLine, lines);
     }
 
     /// <summary>Publishes a message on the service's bus, as the upstream service would.</summary>
