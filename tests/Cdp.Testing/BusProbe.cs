@@ -16,7 +16,7 @@ public sealed class BusProbe : IAsyncDisposable
     private readonly IChannel _channel;
     private readonly ConcurrentQueue<Delivery> _received = new();
     private readonly SemaphoreSlim _arrived = new(0);
-    private Func<string>? _onTimeout;
+    private Func<Task<string>>? _onTimeout;
 
     private BusProbe(IConnection connection, IChannel channel)
     {
@@ -44,7 +44,7 @@ public sealed class BusProbe : IAsyncDisposable
     /// </summary>
     /// <param name="onTimeout">What else to say when a wait times out, e.g. the publishing service's warnings and errors.</param>
     public static async Task<BusProbe> StartAsync(Uri rabbitMq, string exchange, string exchangeType = ExchangeType.Fanout, string routingKey = "#",
-        string? entries = null, Func<string>? onTimeout = null)
+        string? entries = null, Func<Task<string>>? onTimeout = null)
     {
         var factory = new ConnectionFactory { Uri = rabbitMq };
         var connection = await factory.CreateConnectionAsync();
@@ -99,7 +99,7 @@ public sealed class BusProbe : IAsyncDisposable
             if (left <= TimeSpan.Zero)
             {
                 throw new TimeoutException($"No matching message{(what is null ? "" : $" ({what})")} arrived; {_received.Count} others did." +
-                    (_onTimeout is null ? "" : Environment.NewLine + _onTimeout()));
+                    (_onTimeout is null ? "" : Environment.NewLine + await _onTimeout()));
             }
             await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
         }

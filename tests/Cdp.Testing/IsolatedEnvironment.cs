@@ -118,16 +118,35 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         return behind;
     }
 
-    /// <summary>A queue of this virtual host: messages in it (ready plus unacknowledged) and delivered from it so far.</summary>
-    public sealed record QueueStats(string Name, long Messages, long Delivered);
+    /// <summary>A queue of this virtual host: messages in it (ready plus unacknowledged), delivered from it so far, and
+    /// the consumers it has now.</summary>
+    public sealed record QueueStats(string Name, long Messages, long Delivered, long Consumers = 0);
 
     /// <summary>Every queue of this virtual host, from the management API (statistics it samples every few seconds).</summary>
     public async Task<IReadOnlyList<QueueStats>> QueuesAsync(CancellationToken ct = default)
     {
-        var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages,message_stats", ct);
+        var queues = await _management.GetFromJsonAsync<List<JsonElement>>($"/api/queues/{Name}?columns=name,messages,message_stats,consumers", ct);
         return [.. queues!.Select(q => new QueueStats(q.GetProperty("name").GetString()!,
             q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0,
-            q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("deliver_get", out var d) ? d.GetInt64() : 0))];
+            q.TryGetProperty("message_stats", out var s) && s.TryGetProperty("deliver_get", out var d) ? d.GetInt64() : 0,
+            q.TryGetProperty("consumers", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : 0))];
+    }
+
+    /// <summary>
+    /// For a failure message: the queues that still hold messages, with their consumers. A message in a queue with no
+    /// consumer was never taken; one with a consumer is waiting or being handled.
+    /// </summary>
+    public async Task<string> QueuesHoldingMessagesAsync()
+    {
+        try
+        {
+            var holding = (await QueuesAsync()).Where(q => q.Messages > 0).ToList();
+            return $"--- queues holding messages: {(holding.Count == 0 ? "none" : string.Join(", ", holding.Select(q => $"{q.Name} {q.Messages} ({q.Consumers} consumers)")))}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return $"--- queues: the management API did not answer ({e.Message})";
+        }
     }
 
     /// <summary>Messages in each queue of this virtual host (ready plus unacknowledged), from the management API.</summary>

@@ -213,7 +213,7 @@ public sealed class Platform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _report?.Invoke(Problems());
+        if (_report is not null) _report(Problems() + await Environment.QueuesHoldingMessagesAsync());
         foreach (var (name, process, _) in _processes)
         {
             try

@@ -27,7 +27,8 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
         Factory = new ServiceFactory<TProgram>(Environment, settings, services);
         if (probedExchange is not null)
         {
-            _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange, entries: probedEntries, onTimeout: () => Problems());
+            _probe = await BusProbe.StartAsync(Environment.RabbitMq, probedExchange, entries: probedEntries,
+                onTimeout: async () => Problems() + System.Environment.NewLine + await Environment.QueuesHoldingMessagesAsync());
         }
         await Eventually.TrueAsync(async () => (await Factory.CreateClient().GetAsync("/health/ready")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");
