@@ -16,12 +16,13 @@ public sealed class BusProbe : IAsyncDisposable
     private readonly IChannel _channel;
     private readonly ConcurrentQueue<Delivery> _received = new();
     private readonly SemaphoreSlim _arrived = new(0);
-    private Func<Task<string>>? _onTimeout;
+    private readonly Func<Task<string>>? _onTimeout;
 
-    private BusProbe(IConnection connection, IChannel channel)
+    private BusProbe(IConnection connection, IChannel channel, Func<Task<string>>? onTimeout)
     {
         _connection = connection;
         _channel = channel;
+        _onTimeout = onTimeout;
     }
 
     public sealed record Delivery(JsonElement Body, IDictionary<string, object?> Headers, string? MessageId, string RoutingKey, byte[] Raw)
@@ -52,7 +53,7 @@ public sealed class BusProbe : IAsyncDisposable
         await channel.ExchangeDeclareAsync(exchange, exchangeType, durable: true);
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
         await channel.QueueBindAsync(queue.QueueName, exchange, routingKey);
-        var probe = new BusProbe(connection, channel) { _onTimeout = onTimeout };
+        var probe = new BusProbe(connection, channel, onTimeout);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {

@@ -75,8 +75,7 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
             List<string> busy;
             try
             {
-                busy = [.. (await QueuesAsync()).Where(q => q.Messages > 0).Select(q => $"queue {q.Name} holds {q.Messages}"),
-                    .. await PublishersBehindAsync()];
+                busy = [.. await HoldingMessagesAsync(), .. await PublishersBehindAsync()];
             }
             catch (NpgsqlException e)
             {
@@ -120,7 +119,7 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
 
     /// <summary>A queue of this virtual host: messages in it (ready plus unacknowledged), delivered from it so far, and
     /// the consumers it has now.</summary>
-    public sealed record QueueStats(string Name, long Messages, long Delivered, long Consumers = 0);
+    public sealed record QueueStats(string Name, long Messages, long Delivered, long Consumers);
 
     /// <summary>Every queue of this virtual host, from the management API (statistics it samples every few seconds).</summary>
     public async Task<IReadOnlyList<QueueStats>> QueuesAsync(CancellationToken ct = default)
@@ -140,14 +139,17 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
     {
         try
         {
-            var holding = (await QueuesAsync()).Where(q => q.Messages > 0).ToList();
-            return $"--- queues holding messages: {(holding.Count == 0 ? "none" : string.Join(", ", holding.Select(q => $"{q.Name} {q.Messages} ({q.Consumers} consumers)")))}";
+            var holding = await HoldingMessagesAsync();
+            return $"--- queues holding messages: {(holding.Count == 0 ? "none" : string.Join(", ", holding))}";
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return $"--- queues: the management API did not answer ({e.Message})";
         }
     }
+
+    private async Task<List<string>> HoldingMessagesAsync() =>
+        [.. (await QueuesAsync()).Where(q => q.Messages > 0).Select(q => $"queue {q.Name} holds {q.Messages} ({q.Consumers} consumers)")];
 
     /// <summary>Messages in each queue of this virtual host (ready plus unacknowledged), from the management API.</summary>
     public async Task<Dictionary<string, long>> QueueDepthsAsync() => (await QueuesAsync()).ToDictionary(q => q.Name, q => q.Messages);

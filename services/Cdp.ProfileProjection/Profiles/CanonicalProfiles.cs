@@ -29,8 +29,8 @@ public static class CanonicalProfiles
             ? session.Events.StartStream<CustomerProfile>(profileId, events)
             : session.Events.Append(profileId, read.Version + events.Count, events);
 
-    /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: a round trip per hop
-    /// for all of them at once, for all of them at once.
+    /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: one round trip per hop
+    /// for all of them at once.
     public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
     {
         var profiles = new Dictionary<string, CustomerProfile>();

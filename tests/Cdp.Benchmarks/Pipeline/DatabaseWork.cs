@@ -34,7 +34,7 @@ public sealed class DatabaseWork
             .OrderByDescending(t => t.RowsWrittenPerEvent).Take(6).ToList();
         await _db.DisposeAsync();
         return new Figures(PerEvent(end.Commits - start.Commits), PerEvent(end.Written - start.Written), PerEvent(end.Read - start.Read), tables,
-            events == 0 ? 0 : Math.Round((double)(end.WalBytes - start.WalBytes) / events), end.Checkpoints - start.Checkpoints,
+            PerEvent(end.WalBytes - start.WalBytes), end.Checkpoints - start.Checkpoints,
             end.AutovacuumRuns - start.AutovacuumRuns);
     }
 
