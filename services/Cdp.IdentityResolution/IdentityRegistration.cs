@@ -8,6 +8,7 @@ using Cdp.ServiceDefaults.Maintenance;
 using Cdp.ServiceDefaults.Messaging;
 using Cdp.ServiceDefaults.Persistence;
 using JasperFx.Events.Projections;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.IdentityResolution;
 
@@ -15,7 +16,8 @@ public static class IdentityRegistration
 {
     public static WebApplicationBuilder AddIdentityResolution(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Cdp:Identity"));
+        builder.Services.AddOptions<IdentityOptions>().Bind(builder.Configuration.GetSection("Cdp:Identity")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityRulesCheck>();
         builder.Services.AddSingleton<IdentityRulesInForce>();
         builder.Services.AddSingleton<MaintenancePause>();
         builder.Services.AddSingleton<EventResolution>();

@@ -17,12 +17,20 @@ public static class StoredEvents
     public static async Task WaitStoredAsync(this OpsPlatform ops, string prefix, int count)
     {
         await using var db = NpgsqlDataSource.Create(ops.Platform.Environment.Postgres);
-        await Eventually.TrueAsync(async () =>
+        try
         {
-            await using var command = db.CreateCommand("select count(*) from profiles.mt_events where data->'Provenance'->>'MessageId' like $1");
-            command.Parameters.Add(new NpgsqlParameter { Value = prefix + "%" });
-            return (long)(await command.ExecuteScalarAsync())! == count;
-        }, TimeSpan.FromSeconds(60), $"{count} events with message ids {prefix}* in the profile store");
+            await Eventually.TrueAsync(async () =>
+            {
+                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where data->'Provenance'->>'MessageId' like $1");
+                command.Parameters.Add(new NpgsqlParameter { Value = prefix + "%" });
+                return (long)(await command.ExecuteScalarAsync())! == count;
+            }, TimeSpan.FromSeconds(60), $"{count} events with message ids {prefix}* in the profile store");
+        }
+        catch (TimeoutException e)
+        {
+            // The operator tests share one platform fixture, which has no test output to report into on dispose.
+            throw new TimeoutException($"{e.Message}\n{await ops.Platform.DiagnosisAsync()}", e);
+        }
         // Replay reads up to the store's high-water mark, which the daemon moves shortly after each append.
         await Eventually.TrueAsync(async () =>
         {

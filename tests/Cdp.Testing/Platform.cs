@@ -82,6 +82,9 @@ public sealed class Platform : IAsyncDisposable
         lock (_processes) return _processes.Last(p => p.Name == service);
     }
 
+    /// For a failure message: what the services logged as warnings and errors, and which queues still hold messages.
+    public async Task<string> DiagnosisAsync() => Problems() + await Environment.QueuesHoldingMessagesAsync();
+
     /// The warnings and errors each service logged, the last <paramref name="maxLines"/> lines of them per service.
     private string Problems(int maxLines = 60)
     {
@@ -213,7 +216,7 @@ public sealed class Platform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_report is not null) _report(Problems() + await Environment.QueuesHoldingMessagesAsync());
+        if (_report is not null) _report(await DiagnosisAsync());
         foreach (var (name, process, _) in _processes)
         {
             try

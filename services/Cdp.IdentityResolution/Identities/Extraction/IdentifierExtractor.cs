@@ -19,8 +19,14 @@ public sealed class IdentifierExtractor
     {
         _options = options;
         _blockedExact = new HashSet<string>(options.Blocked.Exact, StringComparer.OrdinalIgnoreCase);
-        _blockedPatterns = [.. options.Blocked.Patterns.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)))];
+        _blockedPatterns = [.. options.Blocked.Patterns.Select(BlockedPattern)];
     }
+
+    /// Without backtracking a match takes time linear in the value, so no pattern or value can stall resolution and no
+    /// wall-clock timeout is needed. A timeout did harm: on a loaded machine (or during the first match's JIT) a cheap
+    /// match overran it and a valid identifier was dropped as blocked. Throws NotSupportedException for constructs
+    /// this engine cannot run (backreferences, lookarounds); IdentityRulesCheck refuses those up front.
+    public static Regex BlockedPattern(string pattern) => new(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
 
     public (List<Identifier> Identifiers, List<DroppedIdentifier> Blocked) Extract(EventCollected e)
     {
@@ -72,14 +78,7 @@ public sealed class IdentifierExtractor
         if (_blockedExact.Contains(value)) return $"blocked:{value}";
         foreach (var pattern in _blockedPatterns)
         {
-            try
-            {
-                if (pattern.IsMatch(value)) return $"blocked:/{pattern}/";
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return $"blocked:/{pattern}/ (timed out)";
-            }
+            if (pattern.IsMatch(value)) return $"blocked:/{pattern}/";
         }
         return null;
     }

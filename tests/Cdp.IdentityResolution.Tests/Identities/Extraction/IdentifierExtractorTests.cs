@@ -63,4 +63,32 @@ public class IdentifierExtractorTests
 
         Assert.Equal([new Identifier("crm_id", "C-7")], ids);
     }
+
+    [Fact]
+    public void Given_a_pattern_that_backtracks_exponentially_when_a_near_miss_is_extracted_then_it_is_kept_not_blocked()
+    {
+        // A backtracking engine takes 2^40 steps on this value; a match timeout used to count that as "blocked", and
+        // on a loaded machine so could an ordinary match, dropping a valid identifier without a word.
+        var extractor = new IdentifierExtractor(new IdentityOptions { Blocked = { Patterns = [@"^(a+)+$"] } });
+        var nearMiss = new string('a', 40) + "!";
+
+        var (kept, keptBlocked) = extractor.Extract(Event($$"""{"type":"track","userId":"{{nearMiss}}"}"""));
+        var (_, blocked) = extractor.Extract(Event("""{"type":"track","userId":"aaaa"}"""));
+
+        Assert.Equal([new Identifier("user_id", nearMiss)], kept);
+        Assert.Empty(keptBlocked);
+        Assert.Equal("blocked:/^(a+)+$/", Assert.Single(blocked).Rule);
+    }
+
+    [Theory]
+    [InlineData(@"^(.)\1$")]
+    [InlineData(@"^(?=x)")]
+    [InlineData(@"([")]
+    public void Given_a_blocked_pattern_the_engine_cannot_run_when_checked_then_it_is_refused_by_name(string pattern)
+    {
+        var problem = IdentityRulesCheck.FirstProblem(new IdentityOptions { Blocked = { Patterns = [pattern] } });
+
+        Assert.NotNull(problem);
+        Assert.StartsWith($"Blocked.Patterns has '{pattern}', which cannot be used", problem);
+    }
 }
