@@ -110,21 +110,30 @@ public static class ReplayCommand
             return ExitCodes.Ok;
         }
         checkpoint ??= new ReplayCheckpoint(filter.Describe(), targetName, await HeadAsync(db, schema, ct), 0, 0, false, DateTimeOffset.UtcNow);
+        // The count is for the progress bar and the report only. Whether the replay is complete is decided by running out
+        // of matching events: the --profile filter follows merges, so a merge during the replay can make more events match
+        // than were counted, and a completed checkpoint would never send them.
         var remaining = (await CountByTypeAsync(db, schema, where, parameters, checkpoint.After, checkpoint.HighWater, ct)).Values.Sum();
-        var limit = r.GetValue(Limit) is > 0 and var l ? Math.Min(l, remaining) : remaining;
+        long? limit = r.GetValue(Limit) is > 0 and var l ? l : null;
 
         await using var target = await ReplayTarget.OpenAsync(settings.RabbitMq, queue, exchange, r.GetValue(RoutingKey), r.GetValue(CreateTarget), ct);
         var rate = r.GetValue(Rate);
         var pageSize = rate > 0 ? Math.Clamp(rate / 10, 1, 1000) : 1000;
         var clock = Stopwatch.StartNew();
         long sent = 0;
+        var exhausted = false;
 
         async Task PumpAsync(Action<int> progressed)
         {
-            while (sent < limit)
+            while (limit is not { } most || sent < most)
             {
-                var page = await PageAsync(db, schema, where, parameters, checkpoint.After, checkpoint.HighWater, (int)Math.Min(pageSize, limit - sent), ct);
-                if (page.Count == 0) break;
+                var size = limit is { } max ? (int)Math.Min(pageSize, max - sent) : pageSize;
+                var page = await PageAsync(db, schema, where, parameters, checkpoint.After, checkpoint.HighWater, size, ct);
+                if (page.Count == 0)
+                {
+                    exhausted = true;
+                    return;
+                }
                 await target.PublishAsync([.. page.Select(e => (e.EventId.ToString(), JsonSerializer.SerializeToUtf8Bytes(e, Compact)))], ct);
                 sent += page.Count;
                 checkpoint = checkpoint with { After = page[^1].Sequence, Published = checkpoint.Published + page.Count, UpdatedAt = DateTimeOffset.UtcNow };
@@ -132,6 +141,8 @@ public static class ReplayCommand
                 progressed(page.Count);
                 if (rate > 0 && TimeSpan.FromSeconds((double)sent / rate) - clock.Elapsed is { TotalMilliseconds: > 0 } ahead) await Task.Delay(ahead, ct);
             }
+            // Stopped by --limit: complete if nothing more matches.
+            exhausted = (await PageAsync(db, schema, where, parameters, checkpoint.After, checkpoint.HighWater, 1, ct)).Count == 0;
         }
 
         if (settings.Json) await PumpAsync(_ => { });
@@ -139,19 +150,19 @@ public static class ReplayCommand
         {
             await AdminJob.Progress().StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"replaying to {Markup.Escape(target.Name)}", maxValue: Math.Max(1, limit));
+                    var task = progress.AddTask($"replaying to {Markup.Escape(target.Name)}", maxValue: Math.Max(1, Math.Min(limit ?? remaining, remaining)));
                     await PumpAsync(n => task.Increment(n));
                     task.Value = task.MaxValue;
                 });
         }
 
-        if (sent == remaining)
+        if (exhausted)
         {
             checkpoint = checkpoint with { After = checkpoint.HighWater, Completed = true, UpdatedAt = DateTimeOffset.UtcNow };
             await checkpoint.WriteAsync(checkpointPath);
         }
         Report(settings, filter, targetName, checkpointPath, checkpoint, remaining, sent, clock.Elapsed,
-            checkpoint.Completed ? "completed" : $"stopped at --limit; {remaining - sent:N0} left: run again to resume");
+            checkpoint.Completed ? "completed" : $"stopped at --limit; about {Math.Max(0, remaining - sent):N0} left: run again to resume");
         return ExitCodes.Ok;
     }
 

@@ -88,7 +88,9 @@ public static class AudienceApi
         // reported beside "completed" (seen in CI: 9 members where the finished backfill had left 8).
         var backfill = await session.LoadAsync<AudienceBackfill>(key, ct);
         var size = await session.Query<AudienceMember>().CountAsync(m => m.AudienceKey == key, ct);
-        if (backfill is null || backfill.AudienceVersion < audience.Version)
+        // Progress for another version than the one read (a newer one when the audience changed after it was read) says
+        // nothing about this one: pending, and the next read agrees.
+        if (backfill is null || backfill.AudienceVersion != audience.Version)
         {
             backfill = new AudienceBackfill { Id = key, AudienceVersion = audience.Version, Status = BackfillStatus.Pending };
         }

@@ -38,7 +38,8 @@ public sealed class ReResolutionRuns(IHostApplicationLifetime lifetime, ILogger<
                 var total = await count(ct);
                 Update(s => s with { Total = total });
                 var result = await work(processed => Update(s => s with { Processed = processed }), ct);
-                Update(s => s with { State = "completed", Processed = s.Total, Result = result });
+                // The total was counted before the run; events resolved since were read too.
+                Update(s => s with { State = "completed", Total = Math.Max(s.Total, s.Processed), Processed = Math.Max(s.Total, s.Processed), Result = result });
             }
             catch (Exception e)
             {
