@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cdp.IdentityResolution.Identities.Rules;
 using Cdp.ServiceDefaults.Maintenance;
 using Marten;
+using Npgsql;
 
 namespace Cdp.IdentityResolution.Identities.ReResolving;
 
@@ -14,8 +15,8 @@ namespace Cdp.IdentityResolution.Identities.ReResolving;
 /// ProfileProjection records them on the new profiles and Activation moves memberships as usual); profiles the
 /// rules leave whole keep their ids; identifier owners and the rules in force are replaced.
 /// Memory grows with identifiers and profiles; applying also keeps one entry per event of the log.
-public sealed class ReResolution(IDocumentStore store, MaintenancePause pause, IdentityRulesInForce rulesInForce, TimeProvider clock,
-    ILogger<ReResolution> logger)
+public sealed class ReResolution(IDocumentStore store, NpgsqlDataSource database, MaintenancePause pause, IdentityRulesInForce rulesInForce,
+    TimeProvider clock, ILogger<ReResolution> logger)
 {
     private const string Unresolvable = "(unresolvable)";
 
@@ -30,7 +31,11 @@ public sealed class ReResolution(IDocumentStore store, MaintenancePause pause, I
     public async Task<ReResolutionDiff> DryRunAsync(IdentityOptions options, int sampleSize, Action<long> progressed, CancellationToken ct)
     {
         var clockwatch = Stopwatch.StartNew();
-        await using var session = store.QuerySession();
+        // Resolution goes on during a dry run: one snapshot for the merge map, the re-attributions, the log and the
+        // profiles shown, or a merge committed between those reads would show as a split that is not there.
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var session = store.QuerySession(Marten.Services.SessionOptions.ForTransaction(snapshot));
         var plan = await PlanAsync(session, options, keepLanding: false, progressed, ct);
         return await DiffAsync(session, plan, sampleSize, clockwatch, ct);
     }
