@@ -17,20 +17,14 @@ public static class StoredEvents
     public static async Task WaitStoredAsync(this OpsPlatform ops, string prefix, int count)
     {
         await using var db = NpgsqlDataSource.Create(ops.Platform.Environment.Postgres);
-        try
+        // The operator tests share one platform fixture, which has no test output to report into on dispose: a timeout
+        // says what the services logged and which queues hold messages.
+        await Eventually.TrueAsync(async () =>
         {
-            await Eventually.TrueAsync(async () =>
-            {
-                await using var command = db.CreateCommand("select count(*) from profiles.mt_events where data->'Provenance'->>'MessageId' like $1");
-                command.Parameters.Add(new NpgsqlParameter { Value = prefix + "%" });
-                return (long)(await command.ExecuteScalarAsync())! == count;
-            }, TimeSpan.FromSeconds(60), $"{count} events with message ids {prefix}* in the profile store");
-        }
-        catch (TimeoutException e)
-        {
-            // The operator tests share one platform fixture, which has no test output to report into on dispose.
-            throw new TimeoutException($"{e.Message}\n{await ops.Platform.DiagnosisAsync()}", e);
-        }
+            await using var command = db.CreateCommand("select count(*) from profiles.mt_events where data->'Provenance'->>'MessageId' like $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = prefix + "%" });
+            return (long)(await command.ExecuteScalarAsync())! == count;
+        }, TimeSpan.FromSeconds(60), $"{count} events with message ids {prefix}* in the profile store", ops.Platform.DiagnosisAsync);
         // Replay reads up to the store's high-water mark, which the daemon moves shortly after each append.
         await Eventually.TrueAsync(async () =>
         {
@@ -39,6 +33,6 @@ public static class StoredEvents
                        >= (select max(seq_id) from profiles.mt_events)
                 """);
             return (bool)(await command.ExecuteScalarAsync())!;
-        }, TimeSpan.FromSeconds(60), "the profile store's high-water mark to reach its last event");
+        }, TimeSpan.FromSeconds(60), "the profile store's high-water mark to reach its last event", ops.Platform.DiagnosisAsync);
     }
 }

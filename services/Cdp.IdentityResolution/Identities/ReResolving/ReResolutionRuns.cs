@@ -38,8 +38,12 @@ public sealed class ReResolutionRuns(IHostApplicationLifetime lifetime, ILogger<
                 var total = await count(ct);
                 Update(s => s with { Total = total });
                 var result = await work(processed => Update(s => s with { Processed = processed }), ct);
-                // The total was counted before the run; events resolved since were read too.
-                Update(s => s with { State = "completed", Total = Math.Max(s.Total, s.Processed), Processed = Math.Max(s.Total, s.Processed), Result = result });
+                Update(s =>
+                {
+                    // The total was counted before the run; events resolved since were read too.
+                    var all = Math.Max(s.Total, s.Processed);
+                    return s with { State = "completed", Total = all, Processed = all, Result = result };
+                });
             }
             catch (Exception e)
             {
