@@ -9,15 +9,24 @@ using MassTransit;
 namespace Cdp.ProfileProjection.Publishing;
 
 /// Publishes one ProfileChanged per profile touched in a page of events, carrying the profile's snapshot, several
-/// to a message (ProfilesChanged).
-public sealed class ProfilePublisher(IBus bus, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
+/// to a message (ProfilesChanged). The snapshot is of the profile as committed with the page's last event of it or
+/// later: handed over by the recording (CommittedProfiles) or read from the store.
+public sealed class ProfilePublisher(IBus bus, CommittedProfiles committed, ILogger<ProfilePublisher> logger) : PublishingSubscription(bus, logger)
 {
     protected override async Task<IReadOnlyList<OutgoingMessage>> MessagesForAsync(IReadOnlyList<IEvent> events, IDocumentOperations operations, CancellationToken ct)
     {
         var byProfile = events.Where(e => e.StreamKey is not null).GroupBy(e => e.StreamKey!).ToList();
         if (byProfile.Count == 0) return [];
-        var profiles = (await operations.LoadManyAsync<CustomerProfile>(ct, byProfile.Select(g => g.Key)))
-            .ToDictionary(p => p.Id);
+        var profiles = new Dictionary<string, CustomerProfile>(byProfile.Count);
+        foreach (var group in byProfile)
+        {
+            if (committed.TryTake(group.Key, group.Last().Version, out var handed)) profiles[group.Key] = handed;
+        }
+        if (profiles.Count < byProfile.Count)
+        {
+            var unread = byProfile.Select(g => g.Key).Where(id => !profiles.ContainsKey(id)).ToList();
+            foreach (var p in await operations.LoadManyAsync<CustomerProfile>(ct, unread)) profiles[p.Id] = p;
+        }
         var changes = new List<(IEvent, ProfileChanged)>(byProfile.Count);
         foreach (var group in byProfile)
         {

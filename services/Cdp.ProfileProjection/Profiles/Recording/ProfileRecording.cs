@@ -1,5 +1,6 @@
 using Cdp.Contracts;
 using Cdp.Contracts.Identity;
+using Cdp.ProfileProjection.Publishing;
 using Cdp.ServiceDefaults.Persistence;
 using Cdp.ServiceDefaults.Telemetry;
 using Marten;
@@ -11,8 +12,9 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// and profiles, one transaction with the markers. The inline projection updates each profile in
 /// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
 /// at the version read, so a writer in another instance makes the batch run again; this instance's merges wait for
-/// their turn (ProfileWriters).
-public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock)
+/// their turn (ProfileWriters). The profiles committed are handed to the publisher (CommittedProfiles).
+public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock, CommittedProfiles committed,
+    IReadOnlyList<ComputedTraitDefinition> computed)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -58,11 +60,35 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), resolved.TraceParent));
         }
 
+        var versions = new Dictionary<string, long>(streams.Count);
         foreach (var (id, (read, _, events)) in streams)
         {
             var data = events.Select(e => e.Event).ToList();
             session.AppendAtVersionRead(id, read, data).TraceEach([.. events.Select(e => e.Trace)]);
+            versions[id] = (read?.Version ?? 0) + data.Count;
         }
         await session.SaveChangesAsync(ct);
+        committed.Add(Committed(streams, versions));
+    }
+
+    // The inline projection evolved each profile read here in place (the identity map), so the read is what was
+    // committed; one it evidently did not (its version is not the one written) is left for the publisher to read. A new
+    // profile is folded here from its events by the projection's own code.
+    private IEnumerable<CustomerProfile> Committed(
+        Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)> streams,
+        Dictionary<string, long> versions)
+    {
+        foreach (var (id, (read, _, events)) in streams)
+        {
+            if (read is not null)
+            {
+                if (read.Version == versions[id]) yield return read;
+                continue;
+            }
+            var profile = new CustomerProfile { Id = id };
+            foreach (var (data, _) in events) profile.Record(data, computed);
+            profile.Version = events.Count;
+            yield return profile;
+        }
     }
 }
