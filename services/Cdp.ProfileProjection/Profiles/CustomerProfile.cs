@@ -98,6 +98,7 @@ public sealed class CustomerProfile
 
     private void Seen(DateTimeOffset timestamp, Provenance provenance)
     {
+        foreach (var identifier in provenance.Linked ?? []) Link(identifier);
         EventCount++;
         if (FirstSeen is null || timestamp < FirstSeen) FirstSeen = timestamp;
         if (LastSeen is null || timestamp > LastSeen) LastSeen = timestamp;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cdp.Contracts;
 using Cdp.ProfileProjection.Profiles;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
@@ -27,6 +28,20 @@ public class CustomerProfileTests
         Assert.Equal("pro", reversed.Traits["plan"].Value!.Value.GetString());
         Assert.Equal("m2", reversed.Traits["plan"].MessageId);
         Assert.Equal("crm", reversed.Traits["plan"].SourceId);
+    }
+
+    [Fact]
+    public void Given_events_carrying_linked_identifiers_and_an_older_IdentifiersLinked_when_applied_then_each_identifier_is_held_once()
+    {
+        var profile = new CustomerProfile();
+        profile.Record(new IdentifiersLinked("p1", [new Identifier("anonymous_id", "a1")], "m0", T0));
+        profile.Record(new PageViewed("p1", "Home", null,
+            new Provenance("m1", "web", "first", T0, null, [new Identifier("user_id", "ann"), new Identifier("anonymous_id", "a1")]), T0));
+        profile.Record(new Tracked("p1", "Paid", null, new Provenance("m2", "web", "first", T0, null, [new Identifier("email", "ann@example.com")]), T0));
+
+        Assert.Equal(["anonymous_id:a1", "user_id:ann", "email:ann@example.com"], profile.IdentifierKeys);
+        Assert.Equal(["a1"], profile.Identifiers["anonymous_id"]);
+        Assert.Equal(2, profile.EventCount);
     }
 
     [Fact]

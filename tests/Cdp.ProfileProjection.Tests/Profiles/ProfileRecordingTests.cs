@@ -70,6 +70,8 @@ public class ProfileRecordingTests(ProfileFixture fixture) : IClassFixture<Profi
         Assert.Equal(["", "pro", "pro"], snapshots.Select(s => s.GetProperty("traits").TryGetProperty("plan", out var plan) ? plan.GetString() : ""));
         var stored = (await fixture.ProfileAsync(profileId))!.Value;
         Assert.Equal(3, stored.GetProperty("eventCount").GetInt64());
+        // One stored event per event: the identifier the first one linked came with it, not as an event of its own.
+        Assert.Equal(3, stored.GetProperty("version").GetInt64());
         Assert.Equal(2, stored.GetProperty("computedTraits").GetProperty("orders").GetDouble());
     }
 

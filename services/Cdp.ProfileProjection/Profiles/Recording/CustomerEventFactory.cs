@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cdp.Contracts;
 using Cdp.Contracts.Collector;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
@@ -6,10 +7,11 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// Turns a collected Segment event into the profile's domain event.
 public static class CustomerEventFactory
 {
-    public static object From(string profileId, EventCollected e)
+    /// <param name="linked">The event's identifiers that its profile does not hold yet, if any.</param>
+    public static object From(string profileId, EventCollected e, IReadOnlyList<Identifier>? linked = null)
     {
         var message = e.Message;
-        var provenance = new Provenance(e.MessageId, e.SourceId, e.DataParty, e.ReceivedAt, Property(message, "context"));
+        var provenance = new Provenance(e.MessageId, e.SourceId, e.DataParty, e.ReceivedAt, Property(message, "context"), linked is { Count: > 0 } ? linked : null);
         return e.Type switch
         {
             "identify" => new Identified(profileId, Property(message, "traits"), provenance, e.Timestamp),

@@ -53,11 +53,7 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
                 streams[profileId] = stream = (read, [.. read?.IdentifierKeys ?? []], []);
             }
             var newIdentifiers = resolved.Identifiers.Where(i => stream.Held.Add(i.ToString())).ToList();
-            if (newIdentifiers.Count > 0)
-            {
-                stream.Events.Add((new IdentifiersLinked(profileId, newIdentifiers, resolved.Event.MessageId, now), resolved.TraceParent));
-            }
-            stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event), resolved.TraceParent));
+            stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event, newIdentifiers), resolved.TraceParent));
         }
 
         var versions = new Dictionary<string, long>(streams.Count);
