@@ -189,7 +189,8 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
         }
         catch (Exception e) when (e is NpgsqlException or HttpRequestException)
         {
-            // Leftovers are harmless: every name is unique.
+            // Every name is unique, so a leftover disturbs nothing but disk; `./cdp infra` lets the cdp role end the
+            // autovacuum workers a forced drop meets.
         }
         _management.Dispose();
     }
