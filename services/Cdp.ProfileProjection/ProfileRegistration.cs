@@ -28,7 +28,7 @@ public static class ProfileRegistration
         builder.Services.AddSingleton<IReadOnlyList<ComputedTraitDefinition>>(computed);
         builder.Services.AddSingleton<ProfileWriters>();
         builder.Services.AddSingleton<ProfileRecording>();
-        builder.Services.AddSingleton(new CommittedProfiles());
+        builder.Services.AddSingleton(sp => new CommittedProfiles(sp.GetRequiredService<TimeProvider>()));
         // One group at a time: two groups at once (in lanes by profile id) recorded 15-20 % more events/s flat out but
         // raised the pipeline's audience change latency at 1,000 events/s (docs/performance.md, sixth round).
         builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);

@@ -6,14 +6,20 @@ namespace Cdp.ProfileProjection.Publishing;
 /// publisher's read was half of the profile loads, 7 s of PostgreSQL's time in a 1,000 events/s run
 /// (docs/performance.md, twelfth round). Bounded: the oldest are dropped first, and the publisher reads those (or
 /// any profile another process wrote) from the store as before. Nothing changes a profile once it is here.
-public sealed class CommittedProfiles(int capacity = CommittedProfiles.DefaultCapacity)
+/// Nothing is kept while no publisher asks: in a process whose publisher does not run (HotCold, another instance
+/// leads) they would only take memory.
+public sealed class CommittedProfiles(TimeProvider clock, int capacity = CommittedProfiles.DefaultCapacity)
 {
     /// More than two of the recording's groups (800 events at most), so a publisher a second behind still finds them.
     public const int DefaultCapacity = 2_000;
 
+    /// A running publisher asks for every page of events, many times a second under load.
+    public static readonly TimeSpan PublisherSilence = TimeSpan.FromSeconds(30);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CustomerProfile> _profiles = [];
     private readonly Queue<(string Id, long Version)> _arrivals = new();
+    private DateTimeOffset _lastAsked = clock.GetUtcNow();
 
     public int Count
     {
@@ -28,6 +34,12 @@ public sealed class CommittedProfiles(int capacity = CommittedProfiles.DefaultCa
     {
         lock (_gate)
         {
+            if (clock.GetUtcNow() - _lastAsked > PublisherSilence)
+            {
+                _profiles.Clear();
+                _arrivals.Clear();
+                return;
+            }
             foreach (var profile in committed)
             {
                 if (_profiles.TryGetValue(profile.Id, out var held) && held.Version >= profile.Version) continue;
@@ -49,6 +61,7 @@ public sealed class CommittedProfiles(int capacity = CommittedProfiles.DefaultCa
     {
         lock (_gate)
         {
+            _lastAsked = clock.GetUtcNow();
             if (!_profiles.TryGetValue(id, out profile!) || profile.Version < version) return false;
             if (profile.Version == version) _profiles.Remove(id);
             return true;
