@@ -18,13 +18,14 @@ public sealed class ProfilePublisher(IBus bus, CommittedProfiles committed, ILog
         var byProfile = events.Where(e => e.StreamKey is not null).GroupBy(e => e.StreamKey!).ToList();
         if (byProfile.Count == 0) return [];
         var profiles = new Dictionary<string, CustomerProfile>(byProfile.Count);
+        var unread = new List<string>();
         foreach (var group in byProfile)
         {
             if (committed.TryTake(group.Key, group.Last().Version, out var handed)) profiles[group.Key] = handed;
+            else unread.Add(group.Key);
         }
-        if (profiles.Count < byProfile.Count)
+        if (unread.Count > 0)
         {
-            var unread = byProfile.Select(g => g.Key).Where(id => !profiles.ContainsKey(id)).ToList();
             foreach (var p in await operations.LoadManyAsync<CustomerProfile>(ct, unread)) profiles[p.Id] = p;
         }
         var changes = new List<(IEvent, ProfileChanged)>(byProfile.Count);

@@ -1,18 +1,12 @@
 using Cdp.ProfileProjection.Profiles;
 using Cdp.ProfileProjection.Publishing;
+using Cdp.Testing;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
 
 public class CommittedProfilesTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private readonly ManualClock _clock = new();
+    private readonly ShiftableClock _clock = new();
 
     private static CustomerProfile Profile(string id, long version) => new() { Id = id, Version = version };
 
@@ -65,7 +59,7 @@ public class CommittedProfilesTests
         var committed = new CommittedProfiles(_clock);
         committed.Add([Profile("a", 1)]);
 
-        _clock.Now += CommittedProfiles.PublisherSilence + TimeSpan.FromSeconds(1);
+        _clock.Advance(CommittedProfiles.PublisherSilence + TimeSpan.FromSeconds(1));
         committed.Add([Profile("b", 1)]);
         Assert.Equal(0, committed.Count);
         Assert.False(committed.TryTake("b", 1, out _));

@@ -56,35 +56,24 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event, newIdentifiers), resolved.TraceParent));
         }
 
-        var versions = new Dictionary<string, long>(streams.Count);
+        // What the publisher is handed once this commits: the profile read here, which the inline projection evolves in
+        // place (the identity map), or a new one folded from its events by the projection's own code; each with the
+        // version written, so a read the projection evidently did not evolve is left for the publisher to read.
+        var handed = new List<(CustomerProfile Profile, long Version)>(streams.Count);
         foreach (var (id, (read, _, events)) in streams)
         {
             var data = events.Select(e => e.Event).ToList();
             session.AppendAtVersionRead(id, read, data).TraceEach([.. events.Select(e => e.Trace)]);
-            versions[id] = (read?.Version ?? 0) + data.Count;
+            handed.Add((read ?? Folded(id, data), (read?.Version ?? 0) + data.Count));
         }
         await session.SaveChangesAsync(ct);
-        committed.Add(Committed(streams, versions));
+        committed.Add(handed.Where(h => h.Profile.Version == h.Version).Select(h => h.Profile));
     }
 
-    // The inline projection evolved each profile read here in place (the identity map), so the read is what was
-    // committed; one it evidently did not (its version is not the one written) is left for the publisher to read. A new
-    // profile is folded here from its events by the projection's own code.
-    private IEnumerable<CustomerProfile> Committed(
-        Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)> streams,
-        Dictionary<string, long> versions)
+    private CustomerProfile Folded(string id, IReadOnlyList<object> events)
     {
-        foreach (var (id, (read, _, events)) in streams)
-        {
-            if (read is not null)
-            {
-                if (read.Version == versions[id]) yield return read;
-                continue;
-            }
-            var profile = new CustomerProfile { Id = id };
-            foreach (var (data, _) in events) profile.Record(data, computed);
-            profile.Version = events.Count;
-            yield return profile;
-        }
+        var profile = new CustomerProfile { Id = id, Version = events.Count };
+        foreach (var data in events) profile.Record(data, computed);
+        return profile;
     }
 }
