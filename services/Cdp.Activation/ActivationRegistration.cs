@@ -52,7 +52,8 @@ public static class ActivationRegistration
         });
         builder.AddCdpMarten("activation", options =>
             {
-                options.Schema.For<ProfileState>();
+                // The clock sweep reads only the profiles whose due time has come.
+                options.Schema.For<ProfileState>().Duplicate(s => s.DueAt);
                 options.Schema.For<AudienceMember>().Index(m => m.AudienceKey).Index(m => m.ProfileId);
                 options.Schema.For<AudienceSubscription>().Index(s => s.AudienceKey);
                 options.Schema.For<DeadLetteredDelivery>().Index(d => d.SubscriptionId).Index(d => d.ProfileId);

@@ -36,7 +36,8 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         var now = clock.GetUtcNow();
         foreach (var changed in fresh)
         {
-            var state = new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now, changed.MergedInto);
+            var state = new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now, changed.MergedInto)
+                .DueFor(audiences, now);
             session.Store(state);
             memberships.TryGetValue(changed.ProfileId, out var current);
             Append(session, state.Id, current, MembershipDecision.Decide(state, current, audiences, now, MembershipReasons.ProfileChanged, changed.MessageId));
@@ -48,20 +49,25 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         }
     }, ct).AsTask();
 
-    /// Evaluates <paramref name="audiences"/> for the profiles after <paramref name="after"/> (by id), one page;
+    /// Evaluates <paramref name="audiences"/> for the profiles after <paramref name="after"/> (by id), one page: all of
+    /// them, or with <paramref name="dueBy"/> only those due by then (ProfileState.DueAt; a clock sweep).
     /// <paramref name="inTransaction"/> adds the caller's own writes (progress) to the same commit.
     /// Returns the last profile id of the page and how many profiles it held, or null at the end.
     public Task<(string Last, int Count, int Changes)?> SweepPageAsync(IReadOnlyList<Audience> audiences, string? after, int pageSize, string reason,
-        Action<IDocumentSession, string, int>? inTransaction, CancellationToken ct) => _retry.ExecuteAsync<(string, int, int)?>(async token =>
+        DateTimeOffset? dueBy, Action<IDocumentSession, string, int>? inTransaction, CancellationToken ct) => _retry.ExecuteAsync<(string, int, int)?>(async token =>
     {
         await using var session = store.LightweightSession();
-        var ids = await session.QueryAsync<string>(
-            $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ? order by id limit ?",
-            token, after ?? "", pageSize);
+        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_profilestate";
+        var ids = dueBy is { } by
+            ? await session.QueryAsync<string>($"select id from {table} where id > ? and (due_at is null or due_at <= ?) order by id limit ?",
+                token, after ?? "", by, pageSize)
+            : await session.QueryAsync<string>($"select id from {table} where id > ? order by id limit ?", token, after ?? "", pageSize);
         if (ids.Count == 0) return null;
         await LockAsync(session, ids, token);
         var states = await session.LoadManyAsync<ProfileState>(token, ids);
         var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, ids)).ToDictionary(m => m.Id);
+        // Due times are for every audience, not only those this page evaluates.
+        var all = await session.Query<Audience>().ToListAsync(token);
         var now = clock.GetUtcNow();
         var changes = 0;
         foreach (var state in states)
@@ -70,6 +76,7 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
             var events = MembershipDecision.Decide(state, current, audiences, now, reason, null);
             changes += events.Count;
             Append(session, state.Id, current, events);
+            if (state.DueFor(all, now) is var due && due.DueAt != state.DueAt) session.Store(due);
         }
         inTransaction?.Invoke(session, ids[^1], ids.Count);
         await session.SaveChangesAsync(token);

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Cdp.Testing;
+using Npgsql;
 
 namespace Cdp.Activation.Tests.Audiences;
 
@@ -17,6 +18,8 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         var today = fixture.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd");
         await fixture.PublishAsync(Changes.Profile(id, 1, "{}", daily: new() { ["Order Completed"] = new Dictionary<string, int> { [today] = 1 } }));
         await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+        // The clock sweep evaluates the profile once its purchase can leave the window: at the midnight two days on.
+        Assert.Equal(DateTimeOffset.Parse($"{today}T00:00:00Z").AddDays(2), await DueAtAsync(id));
 
         // Still inside the window on the next day: the clock sweep runs every second and changes nothing.
         fixture.Clock.Advance(TimeSpan.FromDays(1));
@@ -27,6 +30,43 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         var exited = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.exited");
         Assert.Equal("clock", exited.Body.GetProperty("reason").GetString());
         Assert.Equal(0, (await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/audiences/{key}/members")).GetProperty("size").GetInt32());
+    }
+
+    [Fact]
+    public async Task Given_a_profile_stored_before_due_times_when_its_window_passes_then_the_clock_sweep_still_evaluates_it()
+    {
+        var key = Changes.NewKey("legacy");
+        // An event no other test here counts, so their audiences give this profile no due time of their own.
+        await fixture.DefineAsync(key, """{"event":"Trial Started","op":"gte","value":1,"within_days":1}""");
+        await fixture.BackfilledAsync(key);
+        await using var probe = await fixture.ProbeAsync($"{key}.*");
+        var id = Changes.NewProfileId();
+        var today = fixture.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd");
+        await fixture.PublishAsync(Changes.Profile(id, 1, "{}", daily: new() { ["Trial Started"] = new Dictionary<string, int> { [today] = 1 } }));
+        await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+
+        // As an earlier version stored it: no due time in the document or its column.
+        await using (var database = new NpgsqlConnection(fixture.Environment.Postgres))
+        {
+            await database.OpenAsync();
+            await using var forget = new NpgsqlCommand("update activation.mt_doc_profilestate set data = data - 'DueAt', due_at = null where id = $1", database)
+            {
+                Parameters = { new() { Value = id } },
+            };
+            Assert.Equal(1, await forget.ExecuteNonQueryAsync());
+        }
+        Assert.Null(await DueAtAsync(id));
+
+        fixture.Clock.Advance(TimeSpan.FromDays(2));
+        var exited = await probe.WaitForAsync(d => d.RoutingKey == $"{key}.exited" && d.Body.GetProperty("profileId").GetString() == id);
+        Assert.Equal("clock", exited.Body.GetProperty("reason").GetString());
+        Assert.NotNull(await DueAtAsync(id));
+    }
+
+    private async Task<DateTimeOffset?> DueAtAsync(string profileId)
+    {
+        var state = await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/activation/profiles/{profileId}");
+        return state.TryGetProperty("dueAt", out var due) && due.ValueKind != JsonValueKind.Null ? due.GetDateTimeOffset() : null;
     }
 
     [Fact]

@@ -29,6 +29,10 @@ public sealed class Audience
     public bool Matches(Cdp.Contracts.Profiles.ProfileSnapshot profile, DateTimeOffset now) => !Deleted && ParsedRule().Matches(profile, now);
 
     public bool IsTimeDependent => !Deleted && ParsedRule().IsTimeDependent;
+
+    /// When time alone could next change whether the profile matches (AudienceRule.NextChange); null for never.
+    public DateTimeOffset? NextChange(Cdp.Contracts.Profiles.ProfileSnapshot profile, DateTimeOffset now) =>
+        IsTimeDependent ? ParsedRule().NextChange(profile, now) : null;
 }
 
 public sealed partial class AudienceProjection : SingleStreamProjection<Audience, string>

@@ -66,7 +66,7 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         while (true)
         {
             var before = backfill.Processed;
-            var page = await OnePageAsync(() => recording.SweepPageAsync([audience], backfill.After, options.Value.SweepPageSize, MembershipReasons.Backfill,
+            var page = await OnePageAsync(() => recording.SweepPageAsync([audience], backfill.After, options.Value.SweepPageSize, MembershipReasons.Backfill, null,
                 (session, last, count) =>
                 {
                     backfill.After = last;
@@ -95,13 +95,15 @@ public sealed class AudienceSweeper(IDocumentStore store, MembershipRecording re
         await using var query = store.QuerySession();
         var timed = (await query.Query<Audience>().ToListAsync(ct)).Where(a => a.IsTimeDependent).ToList();
         if (timed.Count == 0) return;
+        // Only the profiles whose due time has come: the others' answers cannot have changed since they were evaluated.
+        var dueBy = _lastClockSweep;
         string? after = null;
         long profiles = 0, changes = 0;
-        while (await OnePageAsync(() => recording.SweepPageAsync(timed, after, options.Value.SweepPageSize, MembershipReasons.Clock, null, ct), ct) is { } page)
+        while (await OnePageAsync(() => recording.SweepPageAsync(timed, after, options.Value.SweepPageSize, MembershipReasons.Clock, dueBy, null, ct), ct) is { } page)
         {
             (after, profiles, changes) = (page.Last, profiles + page.Count, changes + page.Changes);
         }
-        logger.LogInformation("Clock sweep of {Audiences} time-dependent audiences over {Profiles} profiles: {Changes} changes",
+        logger.LogInformation("Clock sweep of {Audiences} time-dependent audiences over {Profiles} due profiles: {Changes} changes",
             timed.Count, profiles, changes);
     }
 
