@@ -10,14 +10,9 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
     [Fact]
     public async Task Given_a_windowed_audience_when_time_passes_the_window_with_no_event_then_the_member_exits_by_the_clock()
     {
-        var key = Changes.NewKey("recent");
-        await fixture.DefineAsync(key, """{"event":"Order Completed","op":"gte","value":1,"within_days":2}""");
-        await fixture.BackfilledAsync(key);
-        await using var probe = await fixture.ProbeAsync($"{key}.*");
-        var id = Changes.NewProfileId();
-        var today = fixture.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd");
-        await fixture.PublishAsync(Changes.Profile(id, 1, "{}", daily: new() { ["Order Completed"] = new Dictionary<string, int> { [today] = 1 } }));
-        await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+        var member = await MemberOfWindowAsync("recent", "Order Completed", days: 2);
+        await using var probe = member.Probe;
+        var (key, id, today) = (member.Key, member.ProfileId, member.Today);
         // The clock sweep evaluates the profile once its purchase can leave the window: at the midnight two days on.
         Assert.Equal(DateTimeOffset.Parse($"{today}T00:00:00Z").AddDays(2), await DueAtAsync(id));
 
@@ -35,15 +30,10 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
     [Fact]
     public async Task Given_a_profile_stored_before_due_times_when_its_window_passes_then_the_clock_sweep_still_evaluates_it()
     {
-        var key = Changes.NewKey("legacy");
         // An event no other test here counts, so their audiences give this profile no due time of their own.
-        await fixture.DefineAsync(key, """{"event":"Trial Started","op":"gte","value":1,"within_days":1}""");
-        await fixture.BackfilledAsync(key);
-        await using var probe = await fixture.ProbeAsync($"{key}.*");
-        var id = Changes.NewProfileId();
-        var today = fixture.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd");
-        await fixture.PublishAsync(Changes.Profile(id, 1, "{}", daily: new() { ["Trial Started"] = new Dictionary<string, int> { [today] = 1 } }));
-        await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+        var member = await MemberOfWindowAsync("legacy", "Trial Started", days: 1);
+        await using var probe = member.Probe;
+        var (key, id) = (member.Key, member.ProfileId);
 
         // As an earlier version stored it: no due time in the document or its column.
         await using (var database = new NpgsqlConnection(fixture.Environment.Postgres))
@@ -62,6 +52,31 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         Assert.Equal("clock", exited.Body.GetProperty("reason").GetString());
         Assert.NotNull(await DueAtAsync(id));
     }
+
+    /// An audience of profiles with <paramref name="eventName"/> in the last <paramref name="days"/> days, and a new
+    /// profile that entered it with one such event today; the probe is bound to the audience's changes.
+    private async Task<WindowMember> MemberOfWindowAsync(string prefix, string eventName, int days)
+    {
+        var key = Changes.NewKey(prefix);
+        await fixture.DefineAsync(key, $$"""{"event":"{{eventName}}","op":"gte","value":1,"within_days":{{days}}}""");
+        await fixture.BackfilledAsync(key);
+        var probe = await fixture.ProbeAsync($"{key}.*");
+        try
+        {
+            var id = Changes.NewProfileId();
+            var today = fixture.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd");
+            await fixture.PublishAsync(Changes.Profile(id, 1, "{}", daily: new() { [eventName] = new Dictionary<string, int> { [today] = 1 } }));
+            await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
+            return new WindowMember(key, id, today, probe);
+        }
+        catch
+        {
+            await probe.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record WindowMember(string Key, string ProfileId, string Today, BusProbe Probe);
 
     private async Task<DateTimeOffset?> DueAtAsync(string profileId)
     {
