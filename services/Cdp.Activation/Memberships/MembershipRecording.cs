@@ -57,11 +57,10 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         DateTimeOffset? dueBy, Action<IDocumentSession, string, int>? inTransaction, CancellationToken ct) => _retry.ExecuteAsync<(string, int, int)?>(async token =>
     {
         await using var session = store.LightweightSession();
-        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_profilestate";
-        var ids = dueBy is { } by
-            ? await session.QueryAsync<string>($"select id from {table} where id > ? and (due_at is null or due_at <= ?) order by id limit ?",
-                token, after ?? "", by, pageSize)
-            : await session.QueryAsync<string>($"select id from {table} where id > ? order by id limit ?", token, after ?? "", pageSize);
+        var dueFilter = dueBy is null ? "" : " and (due_at is null or due_at <= ?)";
+        object[] arguments = dueBy is { } by ? [after ?? "", by, pageSize] : [after ?? "", pageSize];
+        var ids = await session.QueryAsync<string>(
+            $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ?{dueFilter} order by id limit ?", token, arguments);
         if (ids.Count == 0) return null;
         await LockAsync(session, ids, token);
         var states = await session.LoadManyAsync<ProfileState>(token, ids);

@@ -103,15 +103,24 @@ public sealed record EventCondition(string Event, string Operator, long Count, i
             return profile.EventCounts is { } counts && counts.TryGetValue(Event, out var total) ? total : 0;
         }
         if (profile.DailyCounts is null || !profile.DailyCounts.TryGetValue(Event, out var daily)) return 0;
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var first = today.AddDays(1 - days);
+        var (first, today) = Window(now, days);
         long sum = 0;
         foreach (var (day, n) in daily)
         {
-            if (DateOnly.TryParseExact(day, "yyyy-MM-dd", out var d) && d >= first && d <= today) sum += n;
+            if (TryDay(day, out var d) && d >= first && d <= today) sum += n;
         }
         return sum;
     }
+
+    /// The days a window of <paramref name="days"/> counts at <paramref name="now"/>: today (UTC) and the days before it.
+    private static (DateOnly First, DateOnly Today) Window(DateTimeOffset now, int days)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        return (today.AddDays(1 - days), today);
+    }
+
+    /// DailyCounts are keyed by day as yyyy-MM-dd; any other key counts for no day.
+    private static bool TryDay(string key, out DateOnly day) => DateOnly.TryParseExact(key, "yyyy-MM-dd", out day);
 
     public override bool IsTimeDependent => WithinDays is not null;
 
@@ -120,12 +129,11 @@ public sealed record EventCondition(string Event, string Operator, long Count, i
     public override DateTimeOffset? NextChange(ProfileSnapshot profile, DateTimeOffset now)
     {
         if (WithinDays is not { } days || profile.DailyCounts is null || !profile.DailyCounts.TryGetValue(Event, out var daily)) return null;
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var first = today.AddDays(1 - days);
+        var (first, today) = Window(now, days);
         DateOnly? next = null;
         foreach (var (day, n) in daily)
         {
-            if (n == 0 || !DateOnly.TryParseExact(day, "yyyy-MM-dd", out var d) || d < first || d.DayNumber > DateOnly.MaxValue.DayNumber - days) continue;
+            if (n == 0 || !TryDay(day, out var d) || d < first || d.DayNumber > DateOnly.MaxValue.DayNumber - days) continue;
             var turns = d > today ? d : d.AddDays(days);
             if (next is null || turns < next) next = turns;
         }
