@@ -66,13 +66,17 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
             return json.GetProperty("deadLetters").GetArrayLength() == 2 ? json.GetProperty("deadLetters").EnumerateArray().ToList() : null;
         }, what: "two dead letters");
         Assert.Contains("503", letters[0].GetProperty("reason").GetString());
-        // Five attempts allowed; after four failures the destination's circuit opens, so the fifth is usually refused without a request.
+        // Five attempts allowed; after four failures the destination's circuit opens, so the fifth is usually refused
+        // without a request. The dead letter counts the attempts of the consume that gave up: a consume retried after its
+        // posts (its database work failing for a moment) starts against the open circuit and records fewer, while the
+        // destination has seen them all, so the retry schedule is checked on what the listener received.
         var attempts = letters[0].GetProperty("attempts").GetInt32();
-        Assert.InRange(attempts, 4, 5);
+        var posted = listener.Requests.Count;
+        Assert.InRange(attempts, 1, 5);
+        Assert.True(posted >= Math.Max(4, attempts), $"{posted} requests for {attempts} recorded attempts");
+        Assert.All(listener.Requests, r => Assert.Equal(letters[0].GetProperty("changeId").GetString(), r.DeliveryId));
         Assert.Contains("order", letters[1].GetProperty("reason").GetString());
         Assert.Equal(0, letters[1].GetProperty("attempts").GetInt32());
-        // Equal unless a consume was retried after its posts (at least once), which posts again.
-        Assert.True(listener.Requests.Count >= attempts, $"{listener.Requests.Count} requests for {attempts} recorded attempts");
 
         listener.StatusFor = _ => 200;
         var redrive = await fixture.Admin.PostAsync($"/v1/subscriptions/{subscription}/dead-letters/redrive", null);
