@@ -33,6 +33,26 @@ public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileF
         }
     }
 
+    // Entries are counted into messages by their compact JSON (MessageBatches); the envelope must be written that way too.
+    [Fact]
+    public async Task Given_a_page_of_profiles_with_large_snapshots_when_published_then_every_ProfilesChanged_stays_under_64_KB()
+    {
+        var ids = Enumerable.Range(0, 100).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToList();
+        var bio = JsonSerializer.Serialize(new { bio = new string('b', 400) });
+        await fixture.PublishAsync(new EventsResolved([.. ids.Select(id => new EventResolved(id,
+            Events.Collected(type: "identify", userId: "u-" + id, traits: bio), [new Identifier("user_id", "u-" + id)], []))]));
+
+        var carried = new List<BusProbe.Delivery>();
+        foreach (var id in ids)
+        {
+            carried.Add(await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == id, what: $"ProfileChanged for {id}"));
+        }
+
+        var messages = carried.Select(d => d.Raw).Distinct().ToList();
+        Assert.True(messages.Count > 1, $"100 snapshots of over 400 bytes each came in {messages.Count} message(s)");
+        Assert.All(messages, raw => Assert.True(raw.Length < 64 * 1024, $"a ProfilesChanged of {raw.Length:N0} bytes"));
+    }
+
     [Fact]
     public async Task Given_one_poison_event_in_a_message_when_consumed_then_the_others_are_recorded_and_it_alone_lands_in_the_error_queue()
     {
