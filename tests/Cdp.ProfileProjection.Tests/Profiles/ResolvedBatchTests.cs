@@ -3,6 +3,8 @@ using System.Text.Json;
 using Cdp.Contracts;
 using Cdp.Contracts.Identity;
 using Cdp.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
@@ -31,6 +33,15 @@ public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileF
         {
             Assert.Equal(1, (await fixture.ProfileAsync(id))!.Value.GetProperty("eventCount").GetInt32());
         }
+
+        // The document's revision is its stream's version, as Marten's inline projection leaves it, for two events
+        // recorded at once as well (Marten reads the revision as how far the document is projected).
+        await using var session = fixture.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var versions = await session.AdvancedSql.QueryAsync<long>("""
+            select d.mt_version from profiles.mt_doc_customerprofile d where d.id = ?
+            union all select s.version from profiles.mt_streams s where s.id = ?
+            """, default, ids[0], ids[0]);
+        Assert.Equal([2L, 2L], versions);
     }
 
     // Entries are counted into messages by their compact JSON (MessageBatches); the envelope must be written that way too.

@@ -9,8 +9,8 @@ using Polly;
 namespace Cdp.ProfileProjection.Profiles.Recording;
 
 /// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers
-/// and profiles, one transaction with the markers. The inline projection updates each profile in
-/// that transaction. Events for a merged profile land on its survivor. Existing streams are appended
+/// and profiles, one transaction with the markers, the events of every stream in one statement and each
+/// profile evolved as the inline projection would. Events for a merged profile land on its survivor. Existing streams are appended
 /// at the version read, so a writer in another instance makes the batch run again; this instance's merges wait for
 /// their turn (ProfileWriters). The profiles committed are handed to the publisher (CommittedProfiles).
 public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock, CommittedProfiles committed,
@@ -56,24 +56,25 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             stream.Events.Add((CustomerEventFactory.From(profileId, resolved.Event, newIdentifiers), resolved.TraceParent));
         }
 
-        // What the publisher is handed once this commits: the profile read here, which the inline projection evolves in
-        // place (the identity map), or a new one folded from its events by the projection's own code; each with the
-        // version written, so a read the projection evidently did not evolve is left for the publisher to read.
-        var handed = new List<(CustomerProfile Profile, long Version)>(streams.Count);
+        // The profile store's appends go in one statement (ManyStreamAppend), which runs no inline projection: each profile
+        // is evolved here by the projection's own code, as the projection would have, and stored at the stream's new
+        // version. What the publisher is handed once this commits is that profile.
+        var appends = new List<StreamAppend>(streams.Count);
+        var handed = new List<CustomerProfile>(streams.Count);
         foreach (var (id, (read, _, events)) in streams)
         {
             var data = events.Select(e => e.Event).ToList();
-            session.AppendAtVersionRead(id, read, data).TraceEach([.. events.Select(e => e.Trace)]);
-            handed.Add((read ?? Folded(id, data), (read?.Version ?? 0) + data.Count));
+            appends.Add(new StreamAppend(id, read?.Version ?? 0, data, [.. events.Select(e => e.Trace)]));
+            var profile = read ?? new CustomerProfile { Id = id };
+            foreach (var e in data) profile.Record(e, computed);
+            profile.Version += data.Count;
+            // Its revision is the stream's new version, as the inline projection leaves it. Store would take the version
+            // the stream has before this batch's append statement runs.
+            session.UpdateRevision(profile, profile.Version);
+            handed.Add(profile);
         }
+        session.AppendToStreams<CustomerProfile>(appends, now);
         await session.SaveChangesAsync(ct);
-        committed.Add(handed.Where(h => h.Profile.Version == h.Version).Select(h => h.Profile));
-    }
-
-    private CustomerProfile Folded(string id, IReadOnlyList<object> events)
-    {
-        var profile = new CustomerProfile { Id = id, Version = events.Count };
-        foreach (var data in events) profile.Record(data, computed);
-        return profile;
+        committed.Add(handed);
     }
 }

@@ -1,0 +1,85 @@
+using Marten;
+using Marten.Events;
+
+namespace Cdp.ServiceDefaults.Persistence;
+
+/// <summary>Events to append to one stream, at the version it was read at (0: the stream does not exist yet).</summary>
+public sealed record StreamAppend(string StreamId, long VersionRead, IReadOnlyList<object> Events, IReadOnlyList<string?> Traces);
+
+/// <summary>
+/// Appends events to many streams of the session's Marten event store in one statement, in the session's transaction.
+/// Marten appends each stream with a call of its PL/pgSQL function (a statement per event inside it): 600 streams,
+/// 780 events, took 114 ms that way and 36 ms in one statement on this machine (docs/performance.md, fifteenth round).
+/// It writes the rows Marten's own append writes, so Marten reads, projects and publishes these events as its own,
+/// but it runs no inline projection: the caller stores what its projection would have.
+/// </summary>
+/// <remarks>
+/// Optimistic concurrency as Marten's append has it: an event is written at the version after the one read, so a writer
+/// that appended to the stream since collides on the events' (stream, version) key, and a writer that started the
+/// stream first on the streams' key; either is a lost race (unique violation, <see cref="LostRace"/>). Streams are
+/// never archived or deleted where this is used, so it does not check for either.
+/// </remarks>
+public static class ManyStreamAppend
+{
+    /// <summary>Queues the append of every stream's events, numbered after the version each was read at.</summary>
+    public static void AppendToStreams<TAggregate>(this IDocumentSession session, IReadOnlyList<StreamAppend> appends, DateTimeOffset now)
+    {
+        if (appends.Count == 0) return;
+        var options = session.DocumentStore.Options;
+        var graph = (EventGraph)options.Events;
+        var serializer = options.Serializer();
+        var schema = options.Events.DatabaseSchemaName;
+
+        var eventCount = appends.Sum(a => a.Events.Count);
+        var ids = new Guid[eventCount];
+        var streamIds = new string[eventCount];
+        var versions = new long[eventCount];
+        var bodies = new string[eventCount];
+        var types = new string[eventCount];
+        var dotnetTypes = new string[eventCount];
+        var headers = new string?[eventCount];
+        var i = 0;
+        foreach (var append in appends)
+        {
+            for (var n = 0; n < append.Events.Count; n++, i++)
+            {
+                var data = append.Events[n];
+                var mapping = graph.EventMappingFor(data.GetType());
+                ids[i] = Guid.CreateVersion7(now);
+                streamIds[i] = append.StreamId;
+                versions[i] = append.VersionRead + n + 1;
+                bodies[i] = serializer.ToJson(data);
+                types[i] = mapping.EventTypeName;
+                dotnetTypes[i] = mapping.DotNetTypeName;
+                headers[i] = append.Traces[n] is { } trace
+                    ? serializer.ToJson(new Dictionary<string, object> { [EventTrace.HeaderName] = trace })
+                    : null;
+            }
+        }
+
+        // The events are numbered from the sequence in the order given, so each stream's come in version order. The
+        // streams' rows are written in the same statement; their foreign key is checked at its end.
+        session.QueueSqlCommand($"""
+            with appended as (
+                select * from unnest(?::varchar[], ?::bigint[], ?::bigint[]) as a(id, version_read, version)
+            ),
+            started as (
+                insert into {schema}.mt_streams (id, type, version, timestamp, tenant_id)
+                select id, ?, version, now(), ? from appended where version_read = 0
+            ),
+            moved as (
+                update {schema}.mt_streams s set version = greatest(s.version, a.version), timestamp = now()
+                from appended a where s.id = a.id and a.version_read > 0
+            )
+            insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, headers)
+            select nextval('{schema}.mt_events_sequence'), e.id, e.stream_id, e.version, e.data, e.type, ?, ?, e.dotnet_type, false, e.headers
+            from unnest(?::uuid[], ?::varchar[], ?::bigint[], ?::jsonb[], ?::varchar[], ?::varchar[], ?::jsonb[])
+                as e(id, stream_id, version, data, type, dotnet_type, headers)
+            """,
+            appends.Select(a => a.StreamId).ToArray(), appends.Select(a => a.VersionRead).ToArray(),
+            appends.Select(a => a.VersionRead + a.Events.Count).ToArray(),
+            graph.AggregateAliasFor(typeof(TAggregate)), session.TenantId,
+            session.TenantId, now,
+            ids, streamIds, versions, bodies, types, dotnetTypes, headers);
+    }
+}
