@@ -57,8 +57,8 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
         }
 
         // The profile store's appends go in one statement (ManyStreamAppend), which runs no inline projection: each profile
-        // is evolved here by the projection's own code, as the projection would have, and stored in one statement too, with
-        // its stream's new version as its revision (ProfileUpserts). What the publisher is handed once this commits is that profile.
+        // is evolved here by the projection's own code, as the projection would have, and stored at the stream's new
+        // version. What the publisher is handed once this commits is that profile.
         var appends = new List<StreamAppend>(streams.Count);
         var handed = new List<CustomerProfile>(streams.Count);
         foreach (var (id, (read, _, events)) in streams)
@@ -68,10 +68,12 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             var profile = read ?? new CustomerProfile { Id = id };
             foreach (var e in data) profile.Record(e, computed);
             profile.Version += data.Count;
+            // Its revision is the stream's new version, as the inline projection leaves it. Store would take the version
+            // the stream has before this batch's append statement runs.
+            session.UpdateRevision(profile, profile.Version);
             handed.Add(profile);
         }
         session.AppendToStreams<CustomerProfile>(appends, now);
-        session.UpsertProfiles(handed);
         await session.SaveChangesAsync(ct);
         committed.Add(handed);
     }
