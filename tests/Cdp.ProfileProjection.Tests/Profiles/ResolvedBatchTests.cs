@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Cdp.Contracts;
 using Cdp.Contracts.Identity;
+using Cdp.ProfileProjection.Profiles;
 using Cdp.Testing;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,9 @@ public class ResolvedBatchTests(ProfileFixture fixture) : IClassFixture<ProfileF
             union all select s.version from profiles.mt_streams s where s.id = ?
             """, default, ids[0], ids[0]);
         Assert.Equal([2L, 2L], versions);
+        // And it is what Marten's projection folds from the stream: the recording evolves the profiles itself.
+        var folded = await session.Events.AggregateStreamAsync<CustomerProfile>(ids[0]);
+        Assert.Equal(JsonSerializer.Serialize(folded), JsonSerializer.Serialize(await session.LoadAsync<CustomerProfile>(ids[0])));
     }
 
     // Entries are counted into messages by their compact JSON (MessageBatches); the envelope must be written that way too.

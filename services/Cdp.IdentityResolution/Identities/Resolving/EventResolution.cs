@@ -52,7 +52,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
     /// The ingest log's stream for a day: every attribution of that day, in arrival order.
     public static string IngestLogStream(DateTimeOffset day) => $"ingest-{day:yyyy-MM-dd}";
 
-    private sealed record PendingStream(bool IsNew, long ReadVersion, List<(object Event, string? Trace)> Events);
+    private sealed record PendingStream(long ReadVersion, List<(object Event, string? Trace)> Events);
 
     private async Task ResolveBatchOnceAsync(IReadOnlyList<Collected> batch, CancellationToken ct)
     {
@@ -69,7 +69,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
         var streams = new Dictionary<string, PendingStream>();
         var attributions = new List<(object Event, string? Trace)>();
         PendingStream StreamOf(string id) =>
-            streams.TryGetValue(id, out var s) ? s : streams[id] = new PendingStream(false, graph.Profiles[id].Version, []);
+            streams.TryGetValue(id, out var s) ? s : streams[id] = new PendingStream(graph.Profiles[id].Version, []);
 
         session.MarkProcessed([.. pending.Select(c => MarkerOf(c.Event))], now);
         foreach (var (item, (found, blocked)) in extracted)
@@ -88,7 +88,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             if (decision.IsNewProfile)
             {
                 graph.Profiles[decision.ProfileId] = new IdentityProfile { Id = decision.ProfileId, CreatedAt = now };
-                streams[decision.ProfileId] = new PendingStream(true, 0, []);
+                streams[decision.ProfileId] = new PendingStream(0, []);
             }
             void Emit(object e) => StreamOf(decision.ProfileId).Events.Add((e, item.TraceParent));
             var survivor = graph.Profiles[decision.ProfileId];
@@ -127,14 +127,17 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             attributions.Add((new EventAttributed(decision.ProfileId, collected, decision.Used, [.. blocked, .. decision.Dropped], now), item.TraceParent));
         }
 
+        // The profiles' streams in one statement (ManyStreamAppend), which runs no inline projection: each profile in the
+        // graph has recorded its events as they were decided, as the projection would, and is stored at its stream's new version.
+        var appends = new List<StreamAppend>(streams.Count);
         foreach (var (id, stream) in streams)
         {
-            var events = stream.Events.Select(e => e.Event).ToList();
-            var action = stream.IsNew
-                ? session.Events.StartStream<IdentityProfile>(id, events)
-                : session.Events.Append(id, stream.ReadVersion + events.Count, events);
-            action.TraceEach([.. stream.Events.Select(e => e.Trace)]);
+            appends.Add(new StreamAppend(id, stream.ReadVersion, [.. stream.Events.Select(e => e.Event)], [.. stream.Events.Select(e => e.Trace)]));
+            var profile = graph.Profiles[id];
+            profile.Version = stream.ReadVersion + stream.Events.Count;
+            session.UpdateRevision(profile, profile.Version);
         }
+        session.AppendToStreams<IdentityProfile>(appends, now);
         if (attributions.Count > 0)
         {
             session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray()).TraceEach([.. attributions.Select(a => a.Trace)]);

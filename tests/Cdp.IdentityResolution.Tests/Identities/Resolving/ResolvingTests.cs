@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Cdp.IdentityResolution.Identities;
+using Cdp.IdentityResolution.Identities.Resolving;
 using Cdp.Testing;
 using Marten;
 using MassTransit;
@@ -44,5 +46,38 @@ public class ResolvingTests(IdentityFixture fixture) : IClassFixture<IdentityFix
             .Count(a => a.Event.MessageId == e.MessageId);
         Assert.Equal(1, attributed);
         Assert.Single(fixture.Resolved.Received, d => d.Message.GetProperty("event").GetProperty("messageId").GetString() == e.MessageId);
+    }
+
+    // The resolution stores each profile it changed itself, beside one statement for all their streams' events: every
+    // stored profile must be what Marten's projection folds from its stream, at its stream's version.
+    [Fact]
+    public async Task Given_a_batch_that_creates_links_and_merges_profiles_when_resolved_then_each_stored_profile_is_its_stream_folded()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var resolution = fixture.Factory.Services.GetRequiredService<EventResolution>();
+        await resolution.ResolveBatchAsync([
+            new(Events.Collected(anonymousId: $"a-{run}"), null),
+            new(Events.Collected(type: "identify", anonymousId: $"b-{run}", traits: $$"""{"email":"{{run}}@example.com"}"""), null),
+        ], default);
+        await resolution.ResolveBatchAsync([
+            new(Events.Collected(userId: $"u-{run}", anonymousId: $"a-{run}"), null), // links a user id
+            new(Events.Collected(type: "identify", userId: $"u-{run}", traits: $$"""{"email":"{{run}}@example.com"}"""), null), // merges the two
+            new(Events.Collected(anonymousId: $"c-{run}"), null), // a new profile
+        ], default);
+
+        await using var session = fixture.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var stored = (await session.Query<IdentityProfile>().ToListAsync()).Where(p => p.Identifiers.Any(i => i.Value.Contains(run))).ToList();
+        Assert.Equal(3, stored.Count);
+        Assert.Single(stored, p => p.MergedInto is not null);
+        foreach (var profile in stored)
+        {
+            var folded = await session.Events.AggregateStreamAsync<IdentityProfile>(profile.Id);
+            Assert.Equal(JsonSerializer.Serialize(folded), JsonSerializer.Serialize(profile));
+            var versions = await session.AdvancedSql.QueryAsync<long>("""
+                select d.mt_version from identity.mt_doc_identityprofile d where d.id = ?
+                union all select s.version from identity.mt_streams s where s.id = ?
+                """, default, profile.Id, profile.Id);
+            Assert.Equal([profile.Version, profile.Version], versions);
+        }
     }
 }
