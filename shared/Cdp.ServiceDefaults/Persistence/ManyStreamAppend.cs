@@ -21,7 +21,7 @@ public sealed record StreamAppend(string StreamId, long VersionRead, IReadOnlyLi
 /// </remarks>
 public static class ManyStreamAppend
 {
-    /// <summary>Queues the append of every stream's events, numbered after the version each was read at.</summary>
+    /// <summary>Queues the append of every stream's events, numbered after the version each was read at and stamped <paramref name="now"/>.</summary>
     public static void AppendToStreams<TAggregate>(this IDocumentSession session, IReadOnlyList<StreamAppend> appends, DateTimeOffset now)
     {
         if (appends.Count == 0) return;

@@ -137,7 +137,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             profile.Version = stream.ReadVersion + stream.Events.Count;
             session.UpdateRevision(profile, profile.Version);
         }
-        session.AppendToStreams<IdentityProfile>(appends, now);
+        session.AppendToStreams<IdentityProfile>(appends, clock.GetUtcNow());
         if (attributions.Count > 0)
         {
             session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray()).TraceEach([.. attributions.Select(a => a.Trace)]);

@@ -73,7 +73,8 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
             session.UpdateRevision(profile, profile.Version);
             handed.Add(profile);
         }
-        session.AppendToStreams<CustomerProfile>(appends, now);
+        // Stamped as Marten stamps its appends: when the transaction is about to be written, not when the group began.
+        session.AppendToStreams<CustomerProfile>(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
         committed.Add(handed);
     }
