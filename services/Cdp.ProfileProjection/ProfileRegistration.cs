@@ -53,8 +53,9 @@ public static class ProfileRegistration
         builder.AddCdpMarten("profiles", options =>
             {
                 options.Projections.Add(new CustomerProfileProjection(computed), ProjectionLifecycle.Inline);
-                // The inline projection takes the profiles from the session's identity map when a batch read them
-                // already (ProfileRecording); it loaded every profile a second time (7 % of the service's CPU, perf).
+                // The recording and the merges append in one statement and evolve their profiles themselves
+                // (ProfileRecording, ProfileMerging); the inline projection runs for Marten's own appends (a retirement).
+                // It takes a profile already read from the session's identity map instead of loading it again.
                 options.Events.UseIdentityMapForAggregates = true;
                 // Only the identifier keys are indexed for lookups, in a column of their own: an index on the document
                 // (whole, or an expression on it) made every profile update a non-HOT one that wrote new entries into

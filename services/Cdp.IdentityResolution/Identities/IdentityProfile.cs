@@ -49,6 +49,8 @@ public sealed class IdentityProfile
     }
 }
 
+/// Keeps IdentityProfile up to date with each append Marten makes; the resolution, which appends in one statement of its
+/// own, stores the graph's profiles, which applied the same Record as each event was decided (EventResolution).
 public sealed partial class IdentityProfileProjection : SingleStreamProjection<IdentityProfile, string>
 {
     public override IdentityProfile? Evolve(IdentityProfile? snapshot, string id, IEvent e)

@@ -121,7 +121,8 @@ public sealed class CustomerProfile
     }
 }
 
-/// Keeps CustomerProfile up to date in the same transaction as each append.
+/// Keeps CustomerProfile up to date in the same transaction as each append Marten makes; the recording, which appends
+/// in one statement of its own, applies the same Record to its profiles (ProfileRecording). Rebuilds fold with it.
 public sealed partial class CustomerProfileProjection : SingleStreamProjection<CustomerProfile, string>
 {
     /// What operators rebuild (`./cdp ops rebuild profiles`).

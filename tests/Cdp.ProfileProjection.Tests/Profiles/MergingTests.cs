@@ -1,8 +1,12 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cdp.Contracts;
 using Cdp.Contracts.Identity;
+using Cdp.ProfileProjection.Profiles;
 using Cdp.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.ProfileProjection.Tests.Profiles;
 
@@ -50,6 +54,23 @@ public class MergingTests(ProfileFixture fixture) : IClassFixture<ProfileFixture
         var exit = await fixture.Changes.WaitForAsync(d => d.Message.GetProperty("profileId").GetString() == merged
             && d.Message.TryGetProperty("mergedInto", out var into) && into.GetString() == survivor);
         Assert.NotNull(exit);
+
+        // Both profiles as stored are their streams folded by Marten's projection, at their streams' versions: the merge,
+        // like the recording, appends in one statement and evolves the profiles itself.
+        await using var session = fixture.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        foreach (var id in new[] { survivor, merged })
+        {
+            var folded = await session.Events.AggregateStreamAsync<CustomerProfile>(id);
+            var stored = await session.LoadAsync<CustomerProfile>(id);
+            // Keys in either order: a stored document comes back in jsonb's key order.
+            Assert.True(JsonNode.DeepEquals(JsonSerializer.SerializeToNode(folded), JsonSerializer.SerializeToNode(stored)),
+                $"stored {JsonSerializer.Serialize(stored)}, folded {JsonSerializer.Serialize(folded)}");
+            var versions = await session.AdvancedSql.QueryAsync<long>("""
+                select d.mt_version from profiles.mt_doc_customerprofile d where d.id = ?
+                union all select s.version from profiles.mt_streams s where s.id = ?
+                """, default, id, id);
+            Assert.Equal([folded!.Version, folded.Version], versions);
+        }
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// ninth round).
 /// Both streams are written at the version read, so an event another instance lands on either meanwhile makes the
 /// group run again; merges already committed are skipped by their markers.
-public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers, TimeProvider clock)
+public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers, TimeProvider clock, IReadOnlyList<ComputedTraitDefinition> computed)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -31,15 +31,25 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
     /// returns the others, which need that outcome (a chain, or two merges into one survivor), for the next.
     private async Task<IReadOnlyList<MergeToCarryOut>> MergeApartAsync(IReadOnlyList<MergeToCarryOut> merges, CancellationToken ct)
     {
-        // An identity map: the inline projection takes the profiles read here instead of loading them again.
-        await using var session = store.IdentitySession();
+        // The profiles read here are evolved in place and stored below, as the recording stores its own (ProfileRecording).
+        await using var session = store.LightweightSession();
         var pending = await session.PendingAsync(merges, MarkerOf, "profile-merges", ct);
         if (pending.Count == 0) return [];
 
         var profiles = await CanonicalProfiles.LoadFollowingAsync(session, pending.SelectMany(m => new[] { m.Merge.SurvivorId, m.Merge.MergedId }), ct);
         var written = new HashSet<string>();
         var later = new List<MergeToCarryOut>();
+        var appends = new List<StreamAppend>();
         var now = clock.GetUtcNow();
+        void Append(string id, object e, string? trace)
+        {
+            var read = profiles.GetValueOrDefault(id);
+            appends.Add(new StreamAppend(id, read?.Version ?? 0, [e], [trace]));
+            var profile = read ?? new CustomerProfile { Id = id };
+            profile.Record(e, computed);
+            profile.Version++;
+            session.UpdateRevision(profile, profile.Version);
+        }
         foreach (var pendingMerge in pending)
         {
             var merge = pendingMerge.Merge;
@@ -54,16 +64,16 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
             if (!survivorSuperseded && !CanonicalProfiles.Follow(profiles, merge.MergedId).Superseded
                 && survivorId != merge.MergedId && m?.MergedInto is null)
             {
-                session.AppendAtVersionRead(survivorId, profiles.GetValueOrDefault(survivorId), [new ProfileMergedFrom(survivorId, merge.MergedId,
-                    merge.MessageId, m?.Traits ?? [], m?.Identifiers ?? [], m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now, m?.Activity)])
-                    .TraceEach([pendingMerge.TraceParent]);
-                session.AppendAtVersionRead(merge.MergedId, m, [new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now)])
-                    .TraceEach([pendingMerge.TraceParent]);
+                Append(survivorId, new ProfileMergedFrom(survivorId, merge.MergedId, merge.MessageId, m?.Traits ?? [], m?.Identifiers ?? [],
+                    m?.EventCount ?? 0, m?.FirstSeen, m?.LastSeen, now, m?.Activity), pendingMerge.TraceParent);
+                Append(merge.MergedId, new ProfileMergedInto(merge.MergedId, survivorId, merge.MessageId, now), pendingMerge.TraceParent);
                 written.Add(survivorId);
                 written.Add(merge.MergedId);
             }
             session.MarkProcessed(MarkerOf(pendingMerge), now);
         }
+        // Both streams of every merge in one statement (ManyStreamAppend), stamped as Marten stamps its appends.
+        session.AppendToStreams<CustomerProfile>(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
         return later;
     }

@@ -29,9 +29,8 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
     private async Task RecordOnceAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct)
     {
         using var turn = await writers.TakeTurnAsync(ct);
-        // An identity map: the inline projection finds the profiles this batch has just read instead of loading
-        // them again (UseIdentityMapForAggregates, ProfileRegistration). Nothing here changes the loaded documents.
-        await using var session = store.IdentitySession();
+        // The profiles read here are evolved in place and stored below; a race lost runs again on a new session and a fresh read.
+        await using var session = store.LightweightSession();
         var pending = await session.PendingAsync(batch, MarkerOf, "profiles", ct);
         if (pending.Count == 0) return;
 
