@@ -20,15 +20,6 @@ public static class CanonicalProfiles
         return new Followed(id, profiles.GetValueOrDefault(id), superseded);
     }
 
-    /// Appends to a profile's stream at the version its document was read at (the document carries its stream's
-    /// version), so a writer in another instance that appended meanwhile makes this transaction lose the race. A profile
-    /// with no document has no stream yet (a survivor may exist only as an id so far).
-    public static JasperFx.Events.StreamAction AppendAtVersionRead(this IDocumentSession session, string profileId, CustomerProfile? read,
-        IReadOnlyList<object> events) =>
-        read is null
-            ? session.Events.StartStream<CustomerProfile>(profileId, events)
-            : session.Events.Append(profileId, read.Version + events.Count, events);
-
     /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: one round trip per hop
     /// for all of them at once.
     public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)

@@ -8,11 +8,11 @@ using Polly;
 
 namespace Cdp.ProfileProjection.Profiles.Recording;
 
-/// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers
-/// and profiles, one transaction with the markers, the events of every stream in one statement and each
-/// profile evolved as the inline projection would. Events for a merged profile land on its survivor. Existing streams are appended
-/// at the version read, so a writer in another instance makes the batch run again; this instance's merges wait for
-/// their turn (ProfileWriters). The profiles committed are handed to the publisher (CommittedProfiles).
+/// Appends resolved events to their profiles' streams, a batch at a time: one read of the markers and profiles, one
+/// transaction with the markers, the events of every stream in one statement and each profile evolved as the inline
+/// projection would. Events for a merged profile land on its survivor. Existing streams are appended at the version read,
+/// so a writer in another instance makes the batch run again; this instance's merges wait for their turn
+/// (ProfileWriters). The profiles committed are handed to the publisher (CommittedProfiles).
 public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock, CommittedProfiles committed,
     IReadOnlyList<ComputedTraitDefinition> computed)
 {
