@@ -1,3 +1,4 @@
+using Cdp.ServiceDefaults.Persistence;
 using Marten;
 
 namespace Cdp.ProfileProjection.Profiles;
@@ -18,6 +19,19 @@ public static class CanonicalProfiles
         var profiles = await LoadFollowingAsync(session, [profileId], ct);
         var (id, superseded) = Follow(profiles, profileId);
         return new Followed(id, profiles.GetValueOrDefault(id), superseded);
+    }
+
+    /// Events to append to a profile's stream at the version its document was read at (a profile with no document has no
+    /// stream yet), with the profile evolved by them as the projection evolves it: the one read, in place, or a new one.
+    /// A writer in another instance that appended meanwhile makes the transaction lose the race (ManyStreamAppend).
+    public static StreamAppend<CustomerProfile> AppendAtVersionRead(string profileId, CustomerProfile? read, IReadOnlyList<object> events,
+        IReadOnlyList<string?> traces, IReadOnlyList<ComputedTraitDefinition> computed)
+    {
+        var profile = read ?? new CustomerProfile { Id = profileId };
+        var versionRead = profile.Version;
+        foreach (var e in events) profile.Record(e, computed);
+        profile.Version += events.Count;
+        return new StreamAppend<CustomerProfile>(profileId, versionRead, events, traces, profile);
     }
 
     /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: one round trip per hop

@@ -129,13 +129,12 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
 
         // The profiles' streams in one statement (ManyStreamAppend), which runs no inline projection: each profile in the
         // graph has recorded its events as they were decided, as the projection would, and is stored at its stream's new version.
-        var appends = new List<StreamAppend>(streams.Count);
+        var appends = new List<StreamAppend<IdentityProfile>>(streams.Count);
         foreach (var (id, stream) in streams)
         {
-            appends.Add(new StreamAppend(id, stream.ReadVersion, [.. stream.Events.Select(e => e.Event)], [.. stream.Events.Select(e => e.Trace)]));
             var profile = graph.Profiles[id];
             profile.Version = stream.ReadVersion + stream.Events.Count;
-            session.UpdateRevision(profile, profile.Version);
+            appends.Add(new(id, stream.ReadVersion, [.. stream.Events.Select(e => e.Event)], [.. stream.Events.Select(e => e.Trace)], profile));
         }
         session.AppendToStreams<IdentityProfile>(appends, clock.GetUtcNow());
         if (attributions.Count > 0)

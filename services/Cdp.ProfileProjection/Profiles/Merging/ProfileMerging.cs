@@ -39,17 +39,10 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
         var profiles = await CanonicalProfiles.LoadFollowingAsync(session, pending.SelectMany(m => new[] { m.Merge.SurvivorId, m.Merge.MergedId }), ct);
         var written = new HashSet<string>();
         var later = new List<MergeToCarryOut>();
-        var appends = new List<StreamAppend>();
+        var appends = new List<StreamAppend<CustomerProfile>>();
         var now = clock.GetUtcNow();
-        void Append(string id, object e, string? trace)
-        {
-            var read = profiles.GetValueOrDefault(id);
-            appends.Add(new StreamAppend(id, read?.Version ?? 0, [e], [trace]));
-            var profile = read ?? new CustomerProfile { Id = id };
-            profile.Record(e, computed);
-            profile.Version++;
-            session.UpdateRevision(profile, profile.Version);
-        }
+        void Append(string id, object e, string? trace) =>
+            appends.Add(CanonicalProfiles.AppendAtVersionRead(id, profiles.GetValueOrDefault(id), [e], [trace], computed));
         foreach (var pendingMerge in pending)
         {
             var merge = pendingMerge.Merge;

@@ -56,25 +56,13 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
         }
 
         // The profile store's appends go in one statement (ManyStreamAppend), which runs no inline projection: each profile
-        // is evolved here by the projection's own code, as the projection would have, and stored at the stream's new
-        // version. What the publisher is handed once this commits is that profile.
-        var appends = new List<StreamAppend>(streams.Count);
-        var handed = new List<CustomerProfile>(streams.Count);
-        foreach (var (id, (read, _, events)) in streams)
-        {
-            var data = events.Select(e => e.Event).ToList();
-            appends.Add(new StreamAppend(id, read?.Version ?? 0, data, [.. events.Select(e => e.Trace)]));
-            var profile = read ?? new CustomerProfile { Id = id };
-            foreach (var e in data) profile.Record(e, computed);
-            profile.Version += data.Count;
-            // Its revision is the stream's new version, as the inline projection leaves it. Store would take the version
-            // the stream has before this batch's append statement runs.
-            session.UpdateRevision(profile, profile.Version);
-            handed.Add(profile);
-        }
+        // is evolved by the projection's own code (AppendAtVersionRead) and stored with the append. What the publisher is
+        // handed once this commits is that profile.
+        var appends = streams.Select(s => CanonicalProfiles.AppendAtVersionRead(s.Key, s.Value.Read, [.. s.Value.Events.Select(e => e.Event)],
+            [.. s.Value.Events.Select(e => e.Trace)], computed)).ToList();
         // Stamped as Marten stamps its appends: when the transaction is about to be written, not when the group began.
         session.AppendToStreams<CustomerProfile>(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
-        committed.Add(handed);
+        committed.Add(appends.Select(a => a.Aggregate));
     }
 }
