@@ -35,6 +35,7 @@ public static class MessagingExtensions
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(new Uri(uri), h => h.ConnectionName(queuePrefix));
+                cfg.ConnectConsumerConfigurationObserver(new FaultData.Observer());
                 // MassTransit indents its JSON by default: messages holding MessageBatches.MaxBytes of entries went out at
                 // 78-88 KB, over the 64 KB messages are kept under, and each landed on the large object heap twice.
                 cfg.ConfigureJsonSerializerOptions(options =>

@@ -52,7 +52,7 @@ public static class MartenExtensions
         builder.Services.AddHostedService<ProcessedMessageRetention>();
 
         builder.Services.ConfigureMarten((services, options) =>
-            options.Logger(new StatementFailureLogger(services.GetRequiredService<ILogger<IDocumentStore>>())));
+            options.Logger(new StatementFailureLogger(services.GetRequiredService<ILogger<IDocumentStore>>(), services.GetRequiredService<NpgsqlDataSource>())));
         return builder.Services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schemaName;

@@ -11,7 +11,17 @@ namespace Cdp.ServiceDefaults.Persistence;
 /// writes one entry per failure, with the failing statement's text and no values: a warning when it is a lost race
 /// the caller runs again, an error otherwise. SQL of successful commands is written at Debug level, without values.
 /// </summary>
-public sealed class StatementFailureLogger(ILogger logger) : IMartenLogger, IMartenSessionLogger
+/// <remarks>
+/// It is also the one hook Marten calls while a failed batch still holds its connection, so it keeps that connection
+/// from being reused after PostgreSQL refused a value (a data error, as opposed to a lost race or a database away).
+/// Npgsql (10.0.3, reproduced in RefusedValueTests) marks an auto-prepared statement prepared once PostgreSQL has
+/// parsed it; when the value is then refused while binding (U+0000 in jsonb), the statement keeps no description of
+/// its result. Its next run on that connection reads the result's rows as an "unexpected backend message DataRow" and
+/// breaks the connection, failing a good message with it; a statement that returned no row would be skipped and
+/// the next statement's result handed to its reader. Clearing the pool closes the connection when Marten returns it
+/// (and the idle ones now): a reconnect per refused value, which is rare (a poison message), never per lost race.
+/// </remarks>
+public sealed class StatementFailureLogger(ILogger logger, NpgsqlDataSource? dataSource = null) : IMartenLogger, IMartenSessionLogger
 {
     /// <inheritdoc />
     public IMartenSessionLogger StartSession(IQuerySession session) => this;
@@ -20,7 +30,12 @@ public sealed class StatementFailureLogger(ILogger logger) : IMartenLogger, IMar
     public void SchemaChange(string sql) => logger.LogInformation("Schema change applied:\n{Sql}", sql);
 
     /// <inheritdoc />
-    public void LogFailure(NpgsqlCommand command, Exception ex) => Failed(1, command.CommandText, ex);
+    public void LogFailure(NpgsqlCommand command, Exception ex)
+    {
+        // Marten reports a failed batch again, with an empty command, once it has rolled the batch back.
+        if (string.IsNullOrEmpty(command.CommandText)) return;
+        Failed(1, command.CommandText, ex);
+    }
 
     /// <inheritdoc />
     public void LogFailure(NpgsqlBatch batch, Exception ex) =>
@@ -64,6 +79,7 @@ public sealed class StatementFailureLogger(ILogger logger) : IMartenLogger, IMar
         else
         {
             logger.LogError(ex, "{Statements} statement(s) rolled back; failing statement: {Sql}", statements, failing);
+            if (ex is PostgresException && !Transience.IsTransient(ex)) dataSource?.Clear();
         }
     }
 

@@ -42,6 +42,19 @@ public class StatementFailureLoggerTests
         Assert.DoesNotContain("ann@example.com", entry.Text);
     }
 
+    [Fact]
+    public void Given_a_failed_batch_when_Marten_reports_it_again_after_the_rollback_then_it_is_written_once()
+    {
+        var log = new Entries();
+        var logger = new StatementFailureLogger(log);
+        var failure = new PostgresException("refused", "ERROR", "ERROR", "22P05");
+
+        logger.LogFailure(BatchCarrying("ann@example.com"), failure);
+        logger.LogFailure(new NpgsqlCommand(), failure);
+
+        Assert.Contains("mt_quick_append_events", Assert.Single(log.Written).Text);
+    }
+
     private sealed class Entries : ILogger
     {
         public List<(LogLevel Level, string Text)> Written { get; } = [];

@@ -16,6 +16,15 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         // A producer past the Collector sent a string PostgreSQL cannot store (U+0000): it fails every time.
         var poison = Events.Collected(userId: $"poison-{Guid.NewGuid():N}", traits: """{"name":"a\u0000b"}""", type: "identify");
         var good = Enumerable.Range(0, 20).Select(i => Events.Collected(userId: $"good-{Guid.NewGuid():N}-{i}")).ToList();
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        // A subscriber to faults, as an operator's alerting would be: MassTransit publishes one when a message fails for good.
+        const string faultExchange = "MassTransit:Fault--Cdp.Contracts.Collector:EventCollected--";
+        var faults = $"faults-{Guid.NewGuid():N}";
+        await channel.ExchangeDeclareAsync(faultExchange, ExchangeType.Fanout, durable: true);
+        await channel.QueueDeclareAsync(faults, durable: false, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(faults, faultExchange, "");
         var bus = fixture.Factory.Services.GetRequiredService<IBus>();
         await Task.WhenAll(good.Take(10).Select(e => bus.Publish(e)).Append(bus.Publish(poison)).Concat(good.Skip(10).Select(e => bus.Publish(e))));
 
@@ -25,9 +34,6 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
                 what: $"{e.MessageId} resolved");
         }
 
-        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
         // The poison may arrive after every good message (they are published at once), so its error queue may not exist
         // yet when the good ones are done.
         var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, "identity-event-collected_error"),
@@ -35,8 +41,12 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         var body = JsonDocument.Parse(faulted.Body).RootElement;
         Assert.Equal(poison.MessageId, body.GetProperty("message").GetProperty("messageId").GetString());
         var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
-        Assert.False(string.IsNullOrWhiteSpace(reason));
+        Assert.Contains("22P05", reason);
         Assert.Null(await channel.BasicGetAsync("identity-event-collected_error", autoAck: true));
+        var fault = JsonDocument.Parse((await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, faults),
+            what: "the poison's fault published")).Body).RootElement.GetProperty("message");
+        Assert.Equal(poison.MessageId, fault.GetProperty("message").GetProperty("messageId").GetString());
+        Assert.Contains("22P05", fault.GetProperty("exceptions")[0].GetRawText());
 
         // The operator's fix (here: the offending character removed), then the re-drive: back onto the input queue.
         var fixedBody = Encoding.UTF8.GetString(faulted.Body.Span).Replace("a\\u0000b", "ab");
