@@ -147,6 +147,8 @@ public static class PipelineBenchmark
         var usage = ProcessUsage.OfPipeline(platform).Track("the harness (load and measurement)", () => [Environment.ProcessId]);
         await using var sampler = new PipelineSampler(platform.Environment);
         var database = new DatabaseWork(platform.Environment.Postgres);
+        var groups = new GroupCommitFigures(platform);
+        Dictionary<string, string> groupFigures = [];
         DatabaseWork.Figures? databaseWork = null;
         var clock = Stopwatch.StartNew();
         var total = s.Warmup + s.Seconds;
@@ -171,6 +173,7 @@ public static class PipelineBenchmark
                         measuredStart = now;
                         usage.Start();
                         await database.StartAsync(ct);
+                        await groups.StartAsync(ct);
                         Volatile.Write(ref measuring, true);
                     }
                     if (Volatile.Read(ref measuring)) usage.Sample();
@@ -215,6 +218,7 @@ public static class PipelineBenchmark
             measuredEnd = clock.Elapsed.TotalSeconds;
             used = usage.Stop();
             databaseWork = await database.StopAsync(Interlocked.Read(ref measuredAccepted), ct);
+            groupFigures = await groups.StopAsync(measuredEnd - measuredStart, ct);
             task.Description = "sent; waiting for every queue and subscription to drain";
             var drainUntil = clock.Elapsed.TotalSeconds + s.Drain;
             while (clock.Elapsed.TotalSeconds < drainUntil)
@@ -275,6 +279,7 @@ public static class PipelineBenchmark
         {
             figures[$"accepted → {store.Name}: events, events/s, p50/p95/p99 ms"] = $"{store.Events}, {store.EventsPerSecond}, {store.P50Ms}/{store.P95Ms}/{store.P99Ms}";
         }
+        foreach (var (name, value) in groupFigures) figures[name] = value;
         foreach (var stage in stages)
         {
             figures[$"stage {stage.Stage}"] = $"{stage.ConsumedPerSecond:N0} messages/s consumed; queue {stage.DepthAtStart:N0} → max {stage.DepthMax:N0} → {stage.DepthAtEnd:N0} " +
