@@ -1,4 +1,6 @@
 using MassTransit;
+using MassTransit.Events;
+using MassTransit.Metadata;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.ServiceDefaults.Messaging;
@@ -8,7 +10,8 @@ namespace Cdp.ServiceDefaults.Messaging;
 /// to the error queue. When a message's entries fail for a reason that is not transient, each is handled alone; an
 /// entry that still fails is moved to the endpoint's <c>_error</c> queue in a message of its own, with the reason in
 /// its headers (as MassTransit does for a whole message), so moving it back to the queue re-drives it, and the rest
-/// of the message is processed. Transient failures (database down, lost races, timeouts) are rethrown, so
+/// of the message is processed. A <c>Fault&lt;T&gt;</c> of the entry's message is published too, as MassTransit
+/// publishes one for a whole message. Transient failures (database down, lost races, timeouts) are rethrown, so
 /// MassTransit's retry handles the whole message as before.
 /// </summary>
 public static class PoisonIsolation
@@ -73,6 +76,10 @@ public static class PoisonIsolation
             send.Headers.Set("MT-Fault-Timestamp", DateTime.UtcNow.ToString("O"));
             send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress.ToString());
         }, context.CancellationToken);
+        // As MassTransit does for a whole message that fails for good, so alerting bound to the faults hears of it.
+        FaultData.Scrub(e);
+        await context.Publish<Fault<T>>(new FaultEvent<T>(message, context.MessageId, HostMetadataCache.Host, e, MessageTypeCache<T>.MessageTypeNames),
+            context.CancellationToken);
         Isolated.Add(1, new KeyValuePair<string, object?>("queue", queue));
         logger.LogError(e, "An entry of {Message} {MessageId} failed on its own and was moved to {Queue}_error alone; fix the cause, then move it back to the input queue to re-drive it",
             typeof(T).Name, context.MessageId, queue);

@@ -24,6 +24,7 @@ public class CollectedBatchTests(IdentityFixture fixture) : IClassFixture<Identi
         var poison = Events.Collected(userId: "poison-" + anonymous, traits: """{"name":"a\u0000b"}""", type: "identify");
         var message = new EventsCollected([good[0], poison, good[1], good[2]]);
 
+        var faults = await Faults.SubscribeAsync(fixture.Environment.RabbitMq, "Cdp.Contracts.Collector:EventsCollected");
         await fixture.PublishAsync(message);
         await fixture.PublishAsync(message);
         foreach (var e in good)
@@ -44,6 +45,15 @@ public class CollectedBatchTests(IdentityFixture fixture) : IClassFixture<Identi
 
         Assert.All(faulted, f => Assert.Equal(poison.MessageId,
             Assert.Single(f.GetProperty("message").GetProperty("events").EnumerateArray()).GetProperty("messageId").GetString()));
+        // And a fault for each, as for a whole message that fails: the poison alone, with PostgreSQL's reason.
+        foreach (var _ in faulted)
+        {
+            var fault = JsonDocument.Parse((await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, faults),
+                what: "a fault for the poison entry")).Body).RootElement.GetProperty("message");
+            Assert.Equal(poison.MessageId, Assert.Single(fault.GetProperty("message").GetProperty("events").EnumerateArray()).GetProperty("messageId").GetString());
+            Assert.Contains("22P05", fault.GetProperty("exceptions")[0].GetRawText());
+        }
+        Assert.Null(await QueueReads.TakeAsync(fixture.Environment.RabbitMq, faults));
         foreach (var e in good)
         {
             Assert.Single(fixture.Resolved.Received, d => MessageIdOf(d) == e.MessageId);

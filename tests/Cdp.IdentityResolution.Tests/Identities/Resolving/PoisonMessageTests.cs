@@ -16,15 +16,7 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         // A producer past the Collector sent a string PostgreSQL cannot store (U+0000): it fails every time.
         var poison = Events.Collected(userId: $"poison-{Guid.NewGuid():N}", traits: """{"name":"a\u0000b"}""", type: "identify");
         var good = Enumerable.Range(0, 20).Select(i => Events.Collected(userId: $"good-{Guid.NewGuid():N}-{i}")).ToList();
-        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        // A subscriber to faults, as an operator's alerting would be: MassTransit publishes one when a message fails for good.
-        const string faultExchange = "MassTransit:Fault--Cdp.Contracts.Collector:EventCollected--";
-        var faults = $"faults-{Guid.NewGuid():N}";
-        await channel.ExchangeDeclareAsync(faultExchange, ExchangeType.Fanout, durable: true);
-        await channel.QueueDeclareAsync(faults, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync(faults, faultExchange, "");
+        var faults = await Faults.SubscribeAsync(fixture.Environment.RabbitMq, "Cdp.Contracts.Collector:EventCollected");
         var bus = fixture.Factory.Services.GetRequiredService<IBus>();
         await Task.WhenAll(good.Take(10).Select(e => bus.Publish(e)).Append(bus.Publish(poison)).Concat(good.Skip(10).Select(e => bus.Publish(e))));
 
@@ -34,6 +26,9 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
                 what: $"{e.MessageId} resolved");
         }
 
+        var factory = new ConnectionFactory { Uri = fixture.Environment.RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
         // The poison may arrive after every good message (they are published at once), so its error queue may not exist
         // yet when the good ones are done.
         var faulted = await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, "identity-event-collected_error"),
