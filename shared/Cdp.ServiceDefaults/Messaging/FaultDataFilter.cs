@@ -10,8 +10,8 @@ namespace Cdp.ServiceDefaults.Messaging;
 /// database failure, and the message went to its _error queue with "Failed to serialize message" as its reason.
 /// </summary>
 /// <remarks>
-/// It runs around each consumer (<see cref="FaultData.Observer"/>), inside the filter that publishes the fault: a failure no retry
-/// mends is published there at once, before an endpoint's filters see the exception.
+/// It runs around each consumer (<see cref="FaultData.Observer"/>), inside the filter that publishes the fault: a
+/// failure no retry mends is published there at once, before an endpoint's filters see the exception.
 /// </remarks>
 public sealed class FaultDataFilter<TConsumer> : IFilter<ConsumerConsumeContext<TConsumer>> where TConsumer : class
 {

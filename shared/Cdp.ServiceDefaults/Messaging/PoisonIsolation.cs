@@ -76,10 +76,19 @@ public static class PoisonIsolation
             send.Headers.Set("MT-Fault-Timestamp", DateTime.UtcNow.ToString("O"));
             send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress.ToString());
         }, context.CancellationToken);
-        // As MassTransit does for a whole message that fails for good, so alerting bound to the faults hears of it.
+        // As MassTransit does for a whole message that fails for good, so alerting bound to the faults hears of it. The
+        // entry is in the error queue already: a fault that cannot be published is logged, and the message goes on.
         FaultData.Scrub(e);
-        await context.Publish<Fault<T>>(new FaultEvent<T>(message, context.MessageId, HostMetadataCache.Host, e, MessageTypeCache<T>.MessageTypeNames),
-            context.CancellationToken);
+        try
+        {
+            await context.Publish<Fault<T>>(new FaultEvent<T>(message, context.MessageId, HostMetadataCache.Host, e, MessageTypeCache<T>.MessageTypeNames),
+                context.CancellationToken);
+        }
+        catch (Exception publishing) when (publishing is not OperationCanceledException)
+        {
+            logger.LogWarning(publishing, "The fault of an entry of {Message} {MessageId} moved to {Queue}_error could not be published", typeof(T).Name,
+                context.MessageId, queue);
+        }
         Isolated.Add(1, new KeyValuePair<string, object?>("queue", queue));
         logger.LogError(e, "An entry of {Message} {MessageId} failed on its own and was moved to {Queue}_error alone; fix the cause, then move it back to the input queue to re-drive it",
             typeof(T).Name, context.MessageId, queue);
