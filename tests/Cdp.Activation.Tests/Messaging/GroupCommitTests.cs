@@ -161,4 +161,59 @@ public sealed class GroupCommitTests
         await Task.WhenAll(first, waiting).WaitAsync(Wait);
         Assert.Equal([[0], [1]], handler.Groups);
     }
+
+    /// A turn shared with another writer, as ProfileProjection's recording and merges share ProfileWriters.
+    private sealed class SharedTurn
+    {
+        private readonly SemaphoreSlim _turn = new(1, 1);
+
+        public async ValueTask<IDisposable> TakeAsync(CancellationToken ct)
+        {
+            await _turn.WaitAsync(ct);
+            return new Held(_turn);
+        }
+
+        public bool Free => _turn.CurrentCount == 1;
+
+        private sealed class Held(SemaphoreSlim turn) : IDisposable
+        {
+            public void Dispose() => turn.Release();
+        }
+    }
+
+    [Fact]
+    public async Task Given_a_turn_another_writer_holds_when_submissions_arrive_then_they_are_handled_in_one_group_once_it_is_free()
+    {
+        var turn = new SharedTurn();
+        var handler = new HeldHandler();
+        handler.Release.SetResult();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, turn: turn.TakeAsync);
+
+        var other = await turn.TakeAsync(CancellationToken.None);
+        var first = commit.SubmitAsync([1], CancellationToken.None);
+        // The first submission is waiting for the turn, not yet a group of one: the next ones join it.
+        await Task.Delay(200);
+        var later = new[] { commit.SubmitAsync([2], CancellationToken.None), commit.SubmitAsync([3], CancellationToken.None) };
+        Assert.Empty(handler.Groups);
+        other.Dispose();
+        await Task.WhenAll([first, .. later]).WaitAsync(Wait);
+
+        Assert.Equal([[1, 2, 3]], handler.Groups);
+        Assert.True(turn.Free);
+    }
+
+    [Fact]
+    public async Task Given_an_idle_group_commit_that_takes_a_turn_then_it_leaves_the_turn_free()
+    {
+        var turn = new SharedTurn();
+        var handler = new HeldHandler();
+        handler.Release.SetResult();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, turn: turn.TakeAsync);
+        await commit.SubmitAsync([1], CancellationToken.None).WaitAsync(Wait);
+
+        await Task.Delay(200);
+
+        using var taken = await turn.TakeAsync(CancellationToken.None).AsTask().WaitAsync(Wait);
+        Assert.Equal([[1]], handler.Groups);
+    }
 }
