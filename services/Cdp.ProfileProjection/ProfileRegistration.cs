@@ -31,13 +31,9 @@ public static class ProfileRegistration
         builder.Services.AddSingleton(sp => new CommittedProfiles(sp.GetRequiredService<TimeProvider>()));
         // One group at a time: two groups at once (in lanes by profile id) recorded 15-20 % more events/s flat out but
         // raised the pipeline's audience change latency at 1,000 events/s (docs/performance.md, sixth round).
-        // The recording and the merges take turns (ProfileWriters) before forming a group, so each group holds what
-        // arrived while the other had the turn.
-        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1,
-            turn: sp => sp.GetRequiredService<ProfileWriters>().TakeTurnAsync);
+        builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddSingleton<ProfileMerging>();
-        builder.Services.AddGroupCommit<MergeToCarryOut>(sp => sp.GetRequiredService<ProfileMerging>().MergeAsync, maxEntries: 200, concurrency: 1,
-            turn: sp => sp.GetRequiredService<ProfileWriters>().TakeTurnAsync);
+        builder.Services.AddGroupCommit<MergeToCarryOut>(sp => sp.GetRequiredService<ProfileMerging>().MergeAsync, maxEntries: 200, concurrency: 1);
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
         builder.Services.AddSingleton<IProjectionRebuild, ProfileRebuild>();
         builder.AddCdpMessaging("profiles", x =>

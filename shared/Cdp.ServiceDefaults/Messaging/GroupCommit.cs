@@ -23,7 +23,6 @@ public sealed class GroupCommit<TEntry> : IDisposable
     private readonly int _maxEntries;
     private readonly ILogger _logger;
     private readonly Maintenance.MaintenancePause? _pause;
-    private readonly Func<CancellationToken, ValueTask<IDisposable>>? _turn;
     private readonly Channel<Submission> _waiting = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleWriter = false });
     private Submission? _carried;
     private readonly SemaphoreSlim _taking = new(1, 1);
@@ -34,21 +33,15 @@ public sealed class GroupCommit<TEntry> : IDisposable
     /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
     /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
     /// unacknowledged) and are handled in their queue's order after the resume.</param>
-    /// <param name="turn">A turn this stage shares with other writers (one group at a time only), taken once work is
-    /// waiting and before the group is formed, and held while it is handled: what arrives while another writer has the
-    /// turn joins this group instead of waiting for the next. Formed first, a group of the stage with the fewer
-    /// messages (ProfileProjection's merges) was one or two entries that held the turn as long as a large one.</param>
     public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger,
-        Maintenance.MaintenancePause? pause = null, Func<CancellationToken, ValueTask<IDisposable>>? turn = null)
+        Maintenance.MaintenancePause? pause = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
-        if (turn is not null && concurrency != 1) throw new ArgumentException("A group commit that takes a turn handles one group at a time.", nameof(concurrency));
         _handle = handle;
         _maxEntries = maxEntries;
         _logger = logger;
         _pause = pause;
-        _turn = turn;
         for (var i = 0; i < concurrency; i++) _ = Task.Run(HandleGroupsAsync);
     }
 
@@ -84,24 +77,15 @@ public sealed class GroupCommit<TEntry> : IDisposable
         {
             // While paused, submissions gather in the channel, to be taken (in order) after the resume.
             if (_pause is not null) await _pause.WaitWhileHeldAsync(CancellationToken.None);
-            IDisposable? turn = null;
             List<Submission> group;
             try
             {
-                if (_turn is not null)
-                {
-                    // Not before there is work: an idle stage must not keep the turn from the other writers.
-                    if (_carried is null && !await _waiting.Reader.WaitToReadAsync()) return;
-                    turn = await _turn(CancellationToken.None);
-                }
                 group = await NextGroupAsync();
             }
             catch (ChannelClosedException)
             {
-                turn?.Dispose();
                 return;
             }
-            using var turnHeld = turn;
             using var inside = _pause is null ? null : await _pause.EnterAsync(CancellationToken.None);
             var started = Stopwatch.GetTimestamp();
             var entries = group.Count == 1 ? group[0].Entries : [.. group.SelectMany(s => s.Entries)];

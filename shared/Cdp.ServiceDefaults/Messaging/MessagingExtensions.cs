@@ -67,11 +67,9 @@ public static class MessagingExtensions
     /// the service's <see cref="Maintenance.MaintenancePause"/> (if it has one) is paused.
     /// </summary>
     public static IServiceCollection AddGroupCommit<TEntry>(this IServiceCollection services,
-        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency,
-        Func<IServiceProvider, Func<CancellationToken, ValueTask<IDisposable>>>? turn = null) =>
+        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency) =>
         services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries, concurrency,
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>(),
-            turn?.Invoke(sp)));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>()));
 
     /// <summary>
     /// Adds a consumer that hands its messages' entries to a <see cref="GroupCommit{TEntry}"/>: up to

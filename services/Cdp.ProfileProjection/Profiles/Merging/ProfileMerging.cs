@@ -12,7 +12,7 @@ namespace Cdp.ProfileProjection.Profiles.Merging;
 /// ninth round).
 /// Both streams are written at the version read, so an event another instance lands on either meanwhile makes the
 /// group run again; merges already committed are skipped by their markers.
-public sealed class ProfileMerging(IDocumentStore store, TimeProvider clock, IReadOnlyList<ComputedTraitDefinition> computed)
+public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers, TimeProvider clock, IReadOnlyList<ComputedTraitDefinition> computed)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
 
@@ -23,6 +23,7 @@ public sealed class ProfileMerging(IDocumentStore store, TimeProvider clock, IRe
 
     private async Task MergeOnceAsync(IReadOnlyList<MergeToCarryOut> group, CancellationToken ct)
     {
+        using var turn = await writers.TakeTurnAsync(ct);
         for (var waiting = group; waiting.Count > 0;) waiting = await MergeApartAsync(waiting, ct);
     }
 

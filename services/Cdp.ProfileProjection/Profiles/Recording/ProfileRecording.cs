@@ -12,9 +12,8 @@ namespace Cdp.ProfileProjection.Profiles.Recording;
 /// transaction with the markers, the events of every stream in one statement and each profile evolved as the inline
 /// projection would. Events for a merged profile land on its survivor. Existing streams are appended at the version read,
 /// so a writer in another instance makes the batch run again; this instance's merges wait for their turn
-/// (ProfileWriters, taken by the group commit that calls this). The profiles committed are handed to the publisher
-/// (CommittedProfiles).
-public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock, CommittedProfiles committed,
+/// (ProfileWriters). The profiles committed are handed to the publisher (CommittedProfiles).
+public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writers, TimeProvider clock, CommittedProfiles committed,
     IReadOnlyList<ComputedTraitDefinition> computed)
 {
     private static readonly ResiliencePipeline RaceRetry = LostRace.RetryPipeline();
@@ -29,6 +28,7 @@ public sealed class ProfileRecording(IDocumentStore store, TimeProvider clock, C
 
     private async Task RecordOnceAsync(IReadOnlyList<EventResolved> batch, CancellationToken ct)
     {
+        using var turn = await writers.TakeTurnAsync(ct);
         // The profiles read here are evolved in place and stored below; a race lost runs again on a new session and a fresh read.
         await using var session = store.LightweightSession();
         var pending = await session.PendingAsync(batch, MarkerOf, "profiles", ct);
