@@ -8,6 +8,9 @@ public static class StageLatencies
 {
     public sealed record Stage(string Name, long Events, double EventsPerSecond, double P50Ms, double P95Ms, double P99Ms);
 
+    /// The stage every accepted event reaches last (what the pipeline's end-to-end rate counts).
+    public const string ProfileCommitted = "profile committed (profile store)";
+
     /// Events accepted before <paramref name="since"/> (a warm-up) are left out.
     public static async Task<IReadOnlyList<Stage>> MeasureAsync(string postgres, string messageIdLike, string messageIdNotLike, CancellationToken ct,
         DateTimeOffset? since = null)
@@ -17,7 +20,7 @@ public static class StageLatencies
         [
             await StageAsync(db, "resolved (identity store)", "identity", "event_attributed", "data->'Event'", messageIdLike, messageIdNotLike, since, ct),
             // Every customer event the profile store records carries its provenance; merges and pointers do not.
-            await StageAsync(db, "profile committed (profile store)", "profiles", null, "data->'Provenance'", messageIdLike, messageIdNotLike, since, ct),
+            await StageAsync(db, ProfileCommitted, "profiles", null, "data->'Provenance'", messageIdLike, messageIdNotLike, since, ct),
             await AudienceDecidedAsync(db, messageIdLike, messageIdNotLike, since, ct),
         ];
     }

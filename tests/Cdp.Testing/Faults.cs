@@ -1,9 +1,10 @@
+using System.Text.Json;
 using RabbitMQ.Client;
 
 namespace Cdp.Testing;
 
 /// Faults as an operator's alerting hears of them: a queue bound to the exchange MassTransit publishes a message type's
-/// <c>Fault&lt;T&gt;</c> to. Read it with <see cref="QueueReads.TakeAsync"/>.
+/// <c>Fault&lt;T&gt;</c> to.
 public static class Faults
 {
     /// Binds a new queue to the faults of <paramref name="messageType"/> (its URN name, e.g.
@@ -18,5 +19,13 @@ public static class Faults
         await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
         await channel.QueueBindAsync(queue, exchange, "");
         return queue;
+    }
+
+    /// Waits for the next fault on <paramref name="queue"/> and takes it: the fault itself (<c>message</c>, the failed
+    /// message, and <c>exceptions</c>), out of MassTransit's envelope.
+    public static async Task<JsonElement> TakeAsync(Uri broker, string queue)
+    {
+        var delivered = await Eventually.GetAsync(() => QueueReads.TakeAsync(broker, queue), what: $"a fault on {queue}");
+        return JsonDocument.Parse(delivered.Body).RootElement.GetProperty("message").Clone();
     }
 }

@@ -239,7 +239,7 @@ public static class PipelineBenchmark
         var limits = s.RawEvents > 0 ? await RawLimits.MeasureAsync(platform.Environment, s.RawEvents, ct) : null;
         // End to end: the events accepted in the window that reached the profile store by the end of the drain, over the
         // window and the drain: the accepted rate when every stage keeps up, what the slowest stage managed when not.
-        var endToEnd = Math.Round(stores.Single(x => x.Name.StartsWith("profile committed")).Events / (measuredEnd - measuredStart + drained));
+        var endToEnd = Math.Round(stores.Single(x => x.Name == StageLatencies.ProfileCommitted).Events / (measuredEnd - measuredStart + drained));
 
         var figures = new Dictionary<string, object>
         {

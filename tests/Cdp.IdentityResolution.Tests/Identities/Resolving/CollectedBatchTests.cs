@@ -44,8 +44,7 @@ public class CollectedBatchTests(IdentityFixture fixture) : IClassFixture<Identi
         // And a fault for each, as for a whole message that fails: the poison alone, with PostgreSQL's reason.
         foreach (var _ in faulted)
         {
-            var fault = JsonDocument.Parse((await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, faults),
-                what: "a fault for the poison entry")).Body).RootElement.GetProperty("message");
+            var fault = await Faults.TakeAsync(fixture.Environment.RabbitMq, faults);
             Assert.Equal(poison.MessageId, Assert.Single(fault.GetProperty("message").GetProperty("events").EnumerateArray()).GetProperty("messageId").GetString());
             Assert.Contains("22P05", fault.GetProperty("exceptions")[0].GetRawText());
         }

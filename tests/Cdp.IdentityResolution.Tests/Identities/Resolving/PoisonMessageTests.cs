@@ -38,8 +38,7 @@ public class PoisonMessageTests(IdentityFixture fixture) : IClassFixture<Identit
         var reason = Encoding.UTF8.GetString((byte[])faulted.BasicProperties.Headers!["MT-Fault-Message"]!);
         Assert.Contains("22P05", reason);
         Assert.Null(await channel.BasicGetAsync("identity-event-collected_error", autoAck: true));
-        var fault = JsonDocument.Parse((await Eventually.GetAsync(() => QueueReads.TakeAsync(fixture.Environment.RabbitMq, faults),
-            what: "the poison's fault published")).Body).RootElement.GetProperty("message");
+        var fault = await Faults.TakeAsync(fixture.Environment.RabbitMq, faults);
         Assert.Equal(poison.MessageId, fault.GetProperty("message").GetProperty("messageId").GetString());
         Assert.Contains("22P05", fault.GetProperty("exceptions")[0].GetRawText());
 
