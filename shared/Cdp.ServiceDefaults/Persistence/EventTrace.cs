@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using JasperFx.Events;
 using Marten;
 
 namespace Cdp.ServiceDefaults.Persistence;
@@ -16,15 +15,6 @@ public static class EventTrace
         if (Activity.Current?.Id is { } id)
         {
             session.SetHeader(HeaderName, id);
-        }
-    }
-
-    /// <summary>Stores each appended event's trace context (where one was known) in its header, event by event.</summary>
-    public static void TraceEach(this StreamAction action, IReadOnlyList<string?> traces)
-    {
-        for (var i = 0; i < traces.Count; i++)
-        {
-            if (traces[i] is { } trace) action.Events[i].SetHeader(HeaderName, trace);
         }
     }
 }

@@ -87,4 +87,55 @@ public class ManyStreamAppendTests(ProfileFixture fixture) : IClassFixture<Profi
         string[] kept = versionRead == 0 ? ["m1"] : ["m0", "m1"];
         Assert.Equal(kept, (await query.Events.FetchStreamAsync(id)).Select(e => ((Tracked)e.Data).Provenance.MessageId));
     }
+
+    [Fact]
+    public async Task Given_a_log_Marten_started_when_appended_in_one_statement_then_its_events_follow_at_the_next_versions()
+    {
+        var log = "log-" + Guid.NewGuid().ToString("N");
+        await using (var session = Store.LightweightSession())
+        {
+            session.Events.Append(log, Order("p1", "m0"));
+            await session.SaveChangesAsync();
+        }
+
+        await using (var session = Store.LightweightSession())
+        {
+            session.AppendToLog(log, [Order("p1", "m1"), Order("p2", "m2")], [null, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }
+
+        await using var query = Store.QuerySession();
+        var events = await query.Events.FetchStreamAsync(log);
+        Assert.Equal([("m0", 1L), ("m1", 2L), ("m2", 3L)], events.Select(e => (((Tracked)e.Data).Provenance.MessageId, e.Version)));
+        Assert.Equal("ünïcode", ((Tracked)events[2].Data).Properties!.Value.GetProperty("note").GetString());
+        Assert.Null(events[1].GetHeader(EventTrace.HeaderName));
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", events[2].GetHeader(EventTrace.HeaderName)?.ToString());
+        Assert.True(events[1].Sequence < events[2].Sequence);
+        Assert.Equal(3, (await query.Events.FetchStreamStateAsync(log))!.Version);
+    }
+
+    [Fact]
+    public async Task Given_writers_at_once_when_each_appends_to_a_new_log_then_every_event_is_kept_at_a_version_of_its_own()
+    {
+        var log = "log-" + Guid.NewGuid().ToString("N");
+        // Each writer waits on the stream's row (or its first insert) until the one before commits.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async w =>
+        {
+            await using var session = Store.LightweightSession();
+            session.AppendToLog(log, [Order("p", $"w{w}-1"), Order("p", $"w{w}-2"), Order("p", $"w{w}-3")], [null, null, null], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }));
+
+        await using var query = Store.QuerySession();
+        var events = await query.Events.FetchStreamAsync(log);
+        Assert.Equal(Enumerable.Range(1, 24).Select(v => (long)v), events.Select(e => e.Version));
+        Assert.Equal(24, events.Select(e => ((Tracked)e.Data).Provenance.MessageId).Distinct().Count());
+        // A writer's events stay together and in order.
+        foreach (var writer in events.Chunk(3))
+        {
+            var ids = writer.Select(e => ((Tracked)e.Data).Provenance.MessageId).ToArray();
+            Assert.Equal([ids[0][..^1] + "1", ids[0][..^1] + "2", ids[0][..^1] + "3"], ids);
+        }
+        Assert.Equal(24, (await query.Events.FetchStreamStateAsync(log))!.Version);
+    }
 }

@@ -137,10 +137,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
             appends.Add(new(id, stream.ReadVersion, [.. stream.Events.Select(e => e.Event)], [.. stream.Events.Select(e => e.Trace)], profile));
         }
         session.AppendToStreams<IdentityProfile>(appends, clock.GetUtcNow());
-        if (attributions.Count > 0)
-        {
-            session.Events.Append(IngestLogStream(now), attributions.Select(a => a.Event).ToArray()).TraceEach([.. attributions.Select(a => a.Trace)]);
-        }
+        session.AppendToLog(IngestLogStream(now), [.. attributions.Select(a => a.Event)], [.. attributions.Select(a => a.Trace)], clock.GetUtcNow());
         await session.SaveChangesAsync(ct);
         foreach (var source in unresolvable) Unresolvable.Add(1, new TagList { { "source", source } });
     }
