@@ -69,6 +69,7 @@ public static class ManyStreamAppend
             graph.AggregateAliasFor(typeof(TAggregate)), session.TenantId,
             session.TenantId, now,
             rows.Ids, rows.StreamIds, rows.Versions, rows.Bodies, rows.Types, rows.DotnetTypes, rows.Headers);
+        NotifyAppended(session);
     }
 
     /// <summary>
@@ -76,7 +77,9 @@ public static class ManyStreamAppend
     /// first (a log): numbered after whatever version the stream has when the statement runs, as Marten's append
     /// without an expected version does, but in one statement instead of its PL/pgSQL function's statement per event
     /// (about a third of that function's time, docs/performance.md, seventeenth round). Writers in other transactions
-    /// wait on the stream's row, so two never take the same versions.
+    /// wait on the stream's row, so two never take the same versions; the events are joined to the stream's upsert so
+    /// that they take their sequence numbers only once it holds the row, in the order of their versions (numbered
+    /// before the wait, a writer's events would come in the sequence before those of the writer it waited for).
     /// </summary>
     public static void AppendToLog(this IDocumentSession session, string streamId, IReadOnlyList<object> events, IReadOnlyList<string?> traces,
         DateTimeOffset now)
@@ -93,13 +96,24 @@ public static class ManyStreamAppend
                 returning s.version
             )
             insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, headers)
-            select nextval('{schema}.mt_events_sequence'), e.id, ?, (select version from stream) - ? + e.n, e.data, e.type, ?, ?, e.dotnet_type, false, e.headers
-            from unnest(?::uuid[], ?::bigint[], ?::jsonb[], ?::varchar[], ?::varchar[], ?::jsonb[])
+            select nextval('{schema}.mt_events_sequence'), e.id, ?, stream.version - ? + e.n, e.data, e.type, ?, ?, e.dotnet_type, false, e.headers
+            from stream cross join unnest(?::uuid[], ?::bigint[], ?::jsonb[], ?::varchar[], ?::varchar[], ?::jsonb[])
                 as e(id, n, data, type, dotnet_type, headers)
             """,
             streamId, (long)events.Count, session.TenantId,
             streamId, (long)events.Count, session.TenantId, now,
             rows.Ids, rows.Versions, rows.Bodies, rows.Types, rows.DotnetTypes, rows.Headers);
+        NotifyAppended(session);
+    }
+
+    // Marten wakes the async daemons with a notification at commit only when the session appended through Marten; without
+    // it they find these events at their next poll. The channel is the database's, so every store's daemon wakes.
+    private static void NotifyAppended(IDocumentSession session)
+    {
+        if (((EventGraph)session.DocumentStore.Options.Events).UseListenNotifyForEventAppends)
+        {
+            session.QueueSqlCommand($"select pg_notify('{Marten.Events.Daemon.HighWater.PostgresqlListenWakeup.DefaultChannel}', '')");
+        }
     }
 
     /// The columns of the events' rows, as Marten's own append writes them.

@@ -5,6 +5,7 @@ using Cdp.ProfileProjection.Tests.Profiles;
 using Cdp.ServiceDefaults.Persistence;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Cdp.ProfileProjection.Tests.Persistence;
 
@@ -128,7 +129,9 @@ public class ManyStreamAppendTests(ProfileFixture fixture) : IClassFixture<Profi
 
         await using var query = Store.QuerySession();
         var events = await query.Events.FetchStreamAsync(log);
-        Assert.Equal(Enumerable.Range(1, 24).Select(v => (long)v), events.Select(e => e.Version));
+        // In the event sequence (what the daemons read) as in the stream: a writer takes its sequence numbers only once
+        // the one before it has committed.
+        Assert.Equal(Enumerable.Range(1, 24).Select(v => (long)v), events.OrderBy(e => e.Sequence).Select(e => e.Version));
         Assert.Equal(24, events.Select(e => ((Tracked)e.Data).Provenance.MessageId).Distinct().Count());
         // A writer's events stay together and in order.
         foreach (var writer in events.Chunk(3))
@@ -137,5 +140,35 @@ public class ManyStreamAppendTests(ProfileFixture fixture) : IClassFixture<Profi
             Assert.Equal([ids[0][..^1] + "1", ids[0][..^1] + "2", ids[0][..^1] + "3"], ids);
         }
         Assert.Equal(24, (await query.Events.FetchStreamStateAsync(log))!.Version);
+    }
+
+    [Fact]
+    public async Task Given_the_daemons_listen_when_events_are_appended_in_one_statement_then_the_commit_wakes_them()
+    {
+        await using var listener = await fixture.Factory.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        var woken = new List<string>();
+        listener.Notification += (_, e) => woken.Add(e.Channel);
+        await using (var listen = new NpgsqlCommand("listen mt_events_appended", listener)) await listen.ExecuteNonQueryAsync();
+        // Whatever the service itself still appends goes by first.
+        while (await listener.WaitAsync(TimeSpan.FromSeconds(1))) { }
+        woken.Clear();
+
+        var id = NewId();
+        await using (var session = Store.LightweightSession())
+        {
+            session.AppendToStreams([new StreamAppend<CustomerProfile>(id, 0, [Order(id, "m1")], [null], Profile(id, 1))], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }
+        Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), "no notification after AppendToStreams");
+
+        while (await listener.WaitAsync(TimeSpan.FromSeconds(1))) { }
+        woken.Clear();
+        await using (var session = Store.LightweightSession())
+        {
+            session.AppendToLog("log-" + Guid.NewGuid().ToString("N"), [Order("p", "m2")], [null], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }
+        Assert.True(await listener.WaitAsync(TimeSpan.FromSeconds(10)), "no notification after AppendToLog");
+        Assert.Equal(["mt_events_appended"], woken);
     }
 }
