@@ -57,6 +57,7 @@ public static class ActivationRegistration
                 options.Schema.For<AudienceMember>().Index(m => m.AudienceKey).Index(m => m.ProfileId);
                 options.Schema.For<AudienceSubscription>().Index(s => s.AudienceKey);
                 options.Schema.For<DeadLetteredDelivery>().Index(d => d.SubscriptionId).Index(d => d.ProfileId);
+                options.Schema.For<PendingDelivery>().Index(d => d.ProfileId);
                 options.Schema.For<AudienceBackfill>();
                 options.Projections.Add(new AudienceProjection(), ProjectionLifecycle.Inline);
                 options.Projections.Add(new ProfileMembershipsProjection(), ProjectionLifecycle.Inline);

@@ -34,8 +34,8 @@ public abstract class ServiceFixture<TProgram>(string purpose, string? probedExc
             TimeSpan.FromSeconds(60), $"the {purpose} service to be ready");
     }
 
-    // The service's last warnings and errors, for a failure message.
-    private string Problems(int maxLines = 40)
+    /// <summary>The service's last warnings and errors, for a failure message.</summary>
+    public string Problems(int maxLines = 40)
     {
         var records = Factory.Services.GetFakeLogCollector().GetSnapshot();
         var lines = records.TakeLast(maxLines).Select(r => $"{r.Timestamp:HH:mm:ss.fff} {r.Level} {r.Category}: {r.Message}" +

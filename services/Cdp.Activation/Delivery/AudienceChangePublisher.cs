@@ -53,6 +53,14 @@ public sealed class AudienceChangePublisher(AudienceChangeExchange exchange, IBu
             }
         }
 
+        if (webhooks.Count > 0)
+        {
+            // Committed before they are published (the page's own operations commit after): a later change of a profile waits
+            // while an earlier one is pending.
+            await using var pending = operations.DocumentStore.LightweightSession();
+            pending.Store(webhooks.Select(PendingDelivery.Of).ToArray());
+            await pending.SaveChangesAsync(cancellationToken);
+        }
         await _publishing.RunAsync(ct => Task.WhenAll(
             exchange.PublishAsync(messages, ct),
             Task.WhenAll(webhooks.Select(w => bus.Publish(w, c => c.MessageId = w.DeliveryId, ct)))), cancellationToken);

@@ -7,7 +7,7 @@ namespace Cdp.Activation.Tests.Delivery;
 /// A destination's HTTP endpoint on localhost that answers with whatever status the test chooses.
 public sealed class WebhookListener : IAsyncDisposable
 {
-    public sealed record Request(string Body, string? Signature, string? DeliveryId, int Status);
+    public sealed record Request(string Body, string? Signature, string? DeliveryId, int Status, DateTimeOffset At);
 
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
@@ -44,7 +44,8 @@ public sealed class WebhookListener : IAsyncDisposable
             using var reader = new StreamReader(context.Request.InputStream);
             var body = await reader.ReadToEndAsync();
             var status = StatusFor(Interlocked.Increment(ref n));
-            Requests.Enqueue(new Request(body, context.Request.Headers["X-Cdp-Signature"], context.Request.Headers["X-Cdp-Delivery-Id"], status));
+            Requests.Enqueue(new Request(body, context.Request.Headers["X-Cdp-Signature"], context.Request.Headers["X-Cdp-Delivery-Id"], status,
+                DateTimeOffset.UtcNow));
             context.Response.StatusCode = status;
             context.Response.Close();
         }

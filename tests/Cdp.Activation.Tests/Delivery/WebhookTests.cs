@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Cdp.Activation.Delivery.Webhooks;
 using Cdp.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Activation.Tests.Delivery;
 
@@ -74,8 +76,11 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         var posted = listener.Requests.Count;
         Assert.InRange(attempts, 1, 5);
         Assert.True(posted >= Math.Max(4, attempts), $"{posted} requests for {attempts} recorded attempts");
-        Assert.All(listener.Requests, r => Assert.Equal(letters[0].GetProperty("changeId").GetString(), r.DeliveryId));
-        Assert.Contains("order", letters[1].GetProperty("reason").GetString());
+        // Both orders are checked with what happened when, so that a failure shows which delivery went first and why.
+        string Timeline() => $"The listener had: {string.Join(", ", listener.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Status} {EventOf(r)}"))}. " +
+            $"The dead letters: {string.Join(", ", letters.Select(l => $"{l.GetProperty("changeId")} ({l.GetProperty("reason")})"))}.{Environment.NewLine}{fixture.Problems()}";
+        Assert.True(listener.Requests.All(r => r.DeliveryId == letters[0].GetProperty("changeId").GetString()), $"Only the entered change is posted. {Timeline()}");
+        Assert.True(letters[1].GetProperty("reason").GetString()!.Contains("order"), $"The exited change waits behind it. {Timeline()}");
         Assert.Equal(0, letters[1].GetProperty("attempts").GetInt32());
 
         listener.StatusFor = _ => 200;
@@ -97,6 +102,32 @@ public class WebhookTests(ActivationFixture fixture) : IClassFixture<ActivationF
         Assert.Equal(["Audience Entered", "Audience Exited"], Delivered().Select(EventOf));
         await Eventually.TrueAsync(async () => (await fixture.Admin.GetFromJsonAsync<JsonElement>($"/v1/subscriptions/{subscription}/dead-letters"))
             .GetProperty("deadLetters").GetArrayLength() == 0, what: "an empty dead-letter store");
+    }
+
+    [Fact]
+    public async Task Given_a_later_change_queued_before_an_earlier_one_when_both_are_consumed_then_the_destination_gets_the_earlier_first()
+    {
+        await using var listener = new WebhookListener();
+        var key = Changes.NewKey("turn");
+        await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
+        var subscription = await fixture.SubscribeWebhookAsync(key, listener.Url);
+        var profile = Changes.NewProfileId();
+        var earlier = new WebhookDeliveryRequested(Guid.NewGuid(), subscription, profile, key, 1, $"{profile}-first", """{"n":1}""");
+        var later = earlier with { DeliveryId = Guid.NewGuid(), Sequence = 2, ChangeId = $"{profile}-second", Body = """{"n":2}""" };
+        // Both pending, as the publisher leaves them, then queued the wrong way round, as a redelivered message or a
+        // competing instance can have them.
+        await using (var session = fixture.Factory.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            session.Store(PendingDelivery.Of(earlier), PendingDelivery.Of(later));
+            await session.SaveChangesAsync();
+        }
+        await fixture.PublishAsync(later);
+        await fixture.PublishAsync(earlier);
+
+        await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Select(r => r.DeliveryId).Distinct().Count() == 2), what: "both delivered");
+        Assert.Equal([earlier.ChangeId, later.ChangeId], listener.Requests.Select(r => r.DeliveryId).Distinct());
+        await using var query = fixture.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        Assert.Equal(0, await query.Query<PendingDelivery>().CountAsync(p => p.ProfileId == profile));
     }
 
     private static string? EventOf(WebhookListener.Request request) => JsonDocument.Parse(request.Body).RootElement.GetProperty("event").GetString();

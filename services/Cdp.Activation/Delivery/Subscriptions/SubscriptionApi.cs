@@ -97,14 +97,17 @@ public static class SubscriptionApi
             if (await session.LoadAsync<AudienceSubscription>(id, ct) is null) return NotFound(id);
             var letters = await session.Query<DeadLetteredDelivery>().Where(d => d.SubscriptionId == id)
                 .OrderBy(d => d.ProfileId).ThenBy(d => d.Sequence).ToListAsync(ct);
-            // Marked first, published second: a crash in between leaves them marked, and the next re-drive sends them.
+            // Marked and pending first, published second: a crash in between leaves them marked, and the next re-drive sends
+            // them. Its pending rows replace those of earlier re-drives, which a failed publish would otherwise leave behind
+            // for later changes of those profiles to wait on.
             foreach (var letter in letters) letter.RedriveRequestedAt = clock.GetUtcNow();
+            var deliveries = letters.Select(l => new WebhookDeliveryRequested(Guid.NewGuid(), l.SubscriptionId, l.ProfileId, l.AudienceKey, l.Sequence,
+                l.ChangeId, l.Body, l.Id)).ToList();
             session.Store(letters.ToArray());
+            session.DeleteWhere<PendingDelivery>(p => p.SubscriptionId == id && p.RedriveOf != null);
+            session.Store(deliveries.Select(PendingDelivery.Of).ToArray());
             await session.SaveChangesAsync(ct);
-            foreach (var l in letters)
-            {
-                await bus.Publish(new WebhookDeliveryRequested(Guid.NewGuid(), l.SubscriptionId, l.ProfileId, l.AudienceKey, l.Sequence, l.ChangeId, l.Body, l.Id), ct);
-            }
+            foreach (var d in deliveries) await bus.Publish(d, ct);
             return Results.Accepted(value: new { subscriptionId = id, redriven = letters.Count });
         }).RequireToken(TokenAuthorization.AdminToken);
 

@@ -1,4 +1,4 @@
-using Cdp.ServiceDefaults.Messaging;
+using Cdp.ServiceDefaults.Persistence;
 using MassTransit;
 
 namespace Cdp.Activation.Delivery.Webhooks;
@@ -14,15 +14,15 @@ public sealed class WebhookDeliveryConsumerDefinition : ConsumerDefinition<Webho
         IRegistrationContext context)
     {
         endpoint.PrefetchCount = 128;
-        consumer.Message<WebhookDeliveryRequested>(m =>
+        consumer.Message<WebhookDeliveryRequested>(m => m.UseMessageRetry(retry =>
         {
-            // Deliveries of one profile to one destination go one at a time, in the order they were queued.
-            m.UsePartitioner(64, c => $"{c.Message.SubscriptionId}/{c.Message.ProfileId}");
-            // Retried inside the partition: the endpoint's own retry runs outside it, so a delivery whose database work
-            // failed for a moment would let the next one of its profile go first, unblocked by a dead letter not yet stored.
-            // Once this retry gives up, the endpoint's does not run the delivery again: MassTransit's outer retry filter
-            // rethrows a failure an inner one has already retried (checked on 8.5: 1 + 2 attempts, not (1 + 2) x 4).
-            m.UseMessageRetry(MessagingExtensions.RetryTransientFailures);
-        });
+            // Order per profile and destination is kept by the pending deliveries (WebhookDeliveryConsumer), not by the queue:
+            // a delivery whose turn has not come runs again here, every 2 s at most, for longer than its OrderWait, so that
+            // it dead-letters itself behind the earlier one rather than going to the error queue. A partitioner here would
+            // hold the earlier delivery behind a waiting later one. Transient database failures are retried the same way;
+            // the endpoint's own retry does not run them again (MassTransit's outer retry rethrows what an inner one retried).
+            retry.Exponential(400, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
+            retry.Handle<Exception>(e => e is EarlierDeliveryPending || Transience.IsTransient(e));
+        }));
     }
 }
