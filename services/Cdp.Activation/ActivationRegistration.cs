@@ -50,6 +50,7 @@ public static class ActivationRegistration
             x.AddGroupedConsumer<ProfilesChangedConsumer>(32);
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });
+        builder.Services.AddUpdatedInPlace<ProfileState>().AddUpdatedInPlace<ProfileMemberships>();
         builder.AddCdpMarten("activation", options =>
             {
                 // The clock sweep reads only the profiles whose due time has come.

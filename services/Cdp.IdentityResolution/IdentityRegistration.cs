@@ -33,6 +33,7 @@ public static class IdentityRegistration
             // What the Collector sends, up to MessageBatches.MaxEntries events a message.
             x.AddGroupedConsumer<EventsCollectedConsumer>(32);
         });
+        builder.Services.AddUpdatedInPlace<IdentityProfile>();
         builder.AddCdpMarten("identity", options =>
             {
                 options.Schema.For<IdentifierOwner>();

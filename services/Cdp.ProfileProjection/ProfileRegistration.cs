@@ -50,6 +50,7 @@ public static class ProfileRegistration
             x.AddGroupedConsumer<ProfilesMergedConsumer>(200);
             x.AddConsumer<ProfileRetiredConsumer>();
         });
+        builder.Services.AddUpdatedInPlace<CustomerProfile>();
         builder.AddCdpMarten("profiles", options =>
             {
                 options.Projections.Add(new CustomerProfileProjection(computed), ProjectionLifecycle.Inline);

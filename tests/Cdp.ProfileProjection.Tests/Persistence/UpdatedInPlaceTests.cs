@@ -1,0 +1,54 @@
+using Cdp.ProfileProjection.Profiles;
+using Cdp.ProfileProjection.Tests.Profiles;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Cdp.ProfileProjection.Tests.Persistence;
+
+public class UpdatedInPlaceTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
+{
+    [Fact]
+    public async Task Given_the_service_started_when_a_full_page_of_profiles_is_rewritten_then_each_new_version_stays_on_its_page()
+    {
+        var store = fixture.Factory.Services.GetRequiredService<IDocumentStore>();
+        var table = store.Options.FindOrResolveDocumentType(typeof(CustomerProfile)).TableName.QualifiedName;
+        await using var source = NpgsqlDataSource.Create(fixture.Environment.Postgres);
+        await using (var options = source.CreateCommand($"select reloptions from pg_class where oid = '{table}'::regclass"))
+        {
+            Assert.Contains("fillfactor=70", (string[])(await options.ExecuteScalarAsync())!);
+        }
+
+        // Enough profiles of about the benchmark's size (900 bytes) to fill several pages, then each rewritten.
+        var ids = Enumerable.Range(0, 40).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToList();
+        var padding = new string('x', 800);
+        await using (var session = store.LightweightSession())
+        {
+            session.Store(ids.Select(id => new CustomerProfile { Id = id, RetiredBy = padding }).ToArray());
+            await session.SaveChangesAsync();
+        }
+        var before = await PagesAsync(source, table, ids);
+        // One at a time, as events arrive: the room left by a version replaced earlier is reclaimed for the next.
+        foreach (var id in ids)
+        {
+            await using var session = store.LightweightSession();
+            var profile = (await session.LoadAsync<CustomerProfile>(id))!;
+            profile.RetiredBy = padding.Replace('x', 'y');
+            session.Store(profile);
+            await session.SaveChangesAsync();
+        }
+        var after = await PagesAsync(source, table, ids);
+        Assert.True(before.Values.Distinct().Count() > 1, "the profiles fill more than one page");
+        Assert.Equal(before, after);
+    }
+
+    private static async Task<Dictionary<string, long>> PagesAsync(NpgsqlDataSource source, string table, List<string> ids)
+    {
+        await using var command = source.CreateCommand($"select id, (ctid::text::point)[0]::bigint from {table} where id = any($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync();
+        var pages = new Dictionary<string, long>();
+        while (await reader.ReadAsync()) pages[reader.GetString(0)] = reader.GetInt64(1);
+        return pages;
+    }
+}
