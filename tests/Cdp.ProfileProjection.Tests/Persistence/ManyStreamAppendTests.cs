@@ -58,6 +58,39 @@ public class ManyStreamAppendTests(ProfileFixture fixture) : IClassFixture<Profi
         Assert.Equal(2, (await query.Events.FetchStreamStateAsync(existing))!.Version);
     }
 
+    [Fact]
+    public async Task Given_aggregates_appended_in_one_statement_then_each_is_stored_at_its_stream_version_with_its_duplicated_column()
+    {
+        var (first, second) = (NewId(), NewId());
+        CustomerProfile Keyed(string id, long version, params string[] keys) => new() { Id = id, Version = version, IdentifierKeys = [.. keys] };
+        await using (var session = Store.LightweightSession())
+        {
+            session.AppendToStreams(
+            [
+                new StreamAppend<CustomerProfile>(first, 0, [Order(first, "m1")], [null], Keyed(first, 1, $"email:{first}@example.com")),
+                new StreamAppend<CustomerProfile>(second, 0, [Order(second, "m2"), Order(second, "m3")], [null, null], Keyed(second, 2, "user_id:u2")),
+            ], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }
+        await using (var session = Store.LightweightSession())
+        {
+            // The second append rewrites the stored aggregate (the conflict path) and its duplicated column.
+            session.AppendToStreams([new StreamAppend<CustomerProfile>(first, 1, [Order(first, "m4")], [null],
+                Keyed(first, 2, $"email:{first}@example.com", "user_id:u1"))], DateTimeOffset.UtcNow);
+            await session.SaveChangesAsync();
+        }
+
+        await using var query = Store.QuerySession();
+        var stored = await query.LoadManyAsync<CustomerProfile>(first, second);
+        Assert.Equal([(first, 2L), (second, 2L)], stored.OrderBy(p => p.Id == second).Select(p => (p.Id, p.Version)));
+        // What the profile API's lookup by identifier reads: the duplicated column, through its GIN index.
+        var found = await query.QueryAsync<CustomerProfile>("where identifier_keys @> ?", (object)new[] { "user_id:u1" });
+        Assert.Equal([first], found.Select(p => p.Id));
+        var revisions = await query.QueryAsync<long>($"select mt_version from {query.DocumentStore.Options.FindOrResolveDocumentType(typeof(CustomerProfile)).TableName.QualifiedName} where id = any(?) order by id = ?",
+            new[] { first, second }, second);
+        Assert.Equal([2L, 2L], revisions);
+    }
+
     [Theory]
     [InlineData(0)] // both start the stream
     [InlineData(1)] // both append after version 1
