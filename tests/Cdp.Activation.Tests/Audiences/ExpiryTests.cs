@@ -15,6 +15,13 @@ public class ExpiryTests(ActivationFixture fixture) : IClassFixture<ActivationFi
         var (key, id, today) = (member.Key, member.ProfileId, member.Today);
         // The clock sweep evaluates the profile once its purchase can leave the window: at the midnight two days on.
         Assert.Equal(DateTimeOffset.Parse($"{today}T00:00:00Z").AddDays(2), await DueAtAsync(id));
+        // The sweep selects by the duplicated column, which must hold the same time.
+        await using (var source = NpgsqlDataSource.Create(fixture.Environment.Postgres))
+        await using (var column = source.CreateCommand("select due_at from activation.mt_doc_profilestate where id = $1"))
+        {
+            column.Parameters.Add(new NpgsqlParameter { Value = id });
+            Assert.Equal(DateTimeOffset.Parse($"{today}T00:00:00Z").AddDays(2), new DateTimeOffset((DateTime)(await column.ExecuteScalarAsync())!, TimeSpan.Zero));
+        }
 
         // Still inside the window on the next day: the clock sweep runs every second and changes nothing.
         fixture.Clock.Advance(TimeSpan.FromDays(1));
