@@ -34,17 +34,14 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         var audiences = await session.Query<Audience>().ToListAsync(token);
         var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, fresh.Select(m => m.ProfileId))).ToDictionary(m => m.Id);
         var now = clock.GetUtcNow();
-        var states = new List<ProfileState>(fresh.Count);
         foreach (var changed in fresh)
         {
             var state = new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now, changed.MergedInto)
                 .DueFor(audiences, now);
-            states.Add(state);
+            session.Store(state);
             memberships.TryGetValue(changed.ProfileId, out var current);
             Append(session, state.Id, current, MembershipDecision.Decide(state, current, audiences, now, MembershipReasons.ProfileChanged, changed.MessageId));
         }
-        // One statement for the batch's snapshots (a statement each with Store).
-        session.UpsertMany(states, s => s.Id);
         await session.SaveChangesAsync(token);
         foreach (var changed in fresh)
         {

@@ -35,6 +35,7 @@ public static class ManyStreamAppend
         where TAggregate : notnull
     {
         if (appends.Count == 0) return;
+        foreach (var append in appends) session.UpdateRevision(append.Aggregate, append.VersionRead + append.Events.Count);
         var options = session.DocumentStore.Options;
         var graph = (EventGraph)options.Events;
         var schema = options.Events.DatabaseSchemaName;
@@ -68,9 +69,6 @@ public static class ManyStreamAppend
             graph.AggregateAliasFor(typeof(TAggregate)), session.TenantId,
             session.TenantId, now,
             rows.Ids, rows.StreamIds, rows.Versions, rows.Bodies, rows.Types, rows.DotnetTypes, rows.Headers);
-        // Unconditional where Marten's revisioned upsert checks the stream's version (looking it up twice a document): a
-        // writer that appended since collides on the events' key in this transaction, which then stores nothing.
-        session.UpsertRevisions(appends.Select(a => (a.StreamId, a.Aggregate, a.VersionRead + a.Events.Count)).ToList());
         NotifyAppended(session);
     }
 
