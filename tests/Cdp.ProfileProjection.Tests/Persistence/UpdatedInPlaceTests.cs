@@ -19,7 +19,7 @@ public class UpdatedInPlaceTests(ProfileFixture fixture) : IClassFixture<Profile
             Assert.Contains("fillfactor=70", (string[])(await options.ExecuteScalarAsync())!);
         }
 
-        // Enough profiles of about the benchmark's size (900 bytes) to fill several pages, then each rewritten.
+        // Enough profiles of about the benchmark's size (900 bytes) to fill several pages.
         var ids = Enumerable.Range(0, 40).Select(_ => "p" + Guid.NewGuid().ToString("N")).ToList();
         var padding = new string('x', 800);
         await using (var session = store.LightweightSession())
@@ -28,8 +28,11 @@ public class UpdatedInPlaceTests(ProfileFixture fixture) : IClassFixture<Profile
             await session.SaveChangesAsync();
         }
         var before = await PagesAsync(source, table, ids);
-        // One at a time, as events arrive: the room left by a version replaced earlier is reclaimed for the next.
-        foreach (var id in ids)
+        // One profile on each full page (the last may have room anyway), rewritten: it fits beside its old version only if
+        // the page kept room. One a page, so nothing depends on pruning, which an old snapshot elsewhere can hold back.
+        var perPage = before.GroupBy(p => p.Value).ToList();
+        var rewritten = perPage.Where(g => g.Count() == perPage.Max(p => p.Count())).Select(g => g.First().Key).ToList();
+        foreach (var id in rewritten)
         {
             await using var session = store.LightweightSession();
             var profile = (await session.LoadAsync<CustomerProfile>(id))!;
@@ -37,9 +40,9 @@ public class UpdatedInPlaceTests(ProfileFixture fixture) : IClassFixture<Profile
             session.Store(profile);
             await session.SaveChangesAsync();
         }
-        var after = await PagesAsync(source, table, ids);
-        Assert.True(before.Values.Distinct().Count() > 1, "the profiles fill more than one page");
-        Assert.Equal(before, after);
+        var after = await PagesAsync(source, table, rewritten);
+        Assert.True(rewritten.Count > 1, "the profiles fill more than one page");
+        Assert.Equal(rewritten.ToDictionary(id => id, id => before[id]), after);
     }
 
     private static async Task<Dictionary<string, long>> PagesAsync(NpgsqlDataSource source, string table, List<string> ids)
