@@ -15,12 +15,21 @@ public sealed class WebhookListener : IAsyncDisposable
     public Func<int, int> StatusFor { get; set; } = _ => 200;
     public string Url { get; }
 
+    // Never a port an earlier listener of this test run had: a service host of another test may still be retrying a
+    // delivery to it, and its post would land among this test's requests (seen in a CI run).
+    private static readonly ConcurrentDictionary<int, byte> UsedPorts = new();
+
     public WebhookListener()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        int port;
+        do
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+        }
+        while (!UsedPorts.TryAdd(port, 0));
         Url = $"http://localhost:{port}/hook/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
