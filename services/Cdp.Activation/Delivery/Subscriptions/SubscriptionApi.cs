@@ -107,7 +107,8 @@ public static class SubscriptionApi
             session.DeleteWhere<PendingDelivery>(p => p.SubscriptionId == id && p.RedriveOf != null);
             session.Store(deliveries.Select(PendingDelivery.Of).ToArray());
             await session.SaveChangesAsync(ct);
-            foreach (var d in deliveries) await bus.Publish(d, ct);
+            // All at once: their pending rows, not the queue, keep each profile's deliveries in order.
+            await Task.WhenAll(deliveries.Select(d => bus.Publish(d, ct)));
             return Results.Accepted(value: new { subscriptionId = id, redriven = letters.Count });
         }).RequireToken(TokenAuthorization.AdminToken);
 

@@ -68,7 +68,8 @@ public sealed class WebhookDeliveryConsumer(IDocumentStore store, WebhookSender 
             && p.ProfileId == delivery.ProfileId && p.Sequence < delivery.Sequence, ct);
         if (pending)
         {
-            var waited = clock.GetUtcNow() - (context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : clock.GetUtcNow());
+            // On the wall clock its publisher stamped it with, not the service's TimeProvider (which a test may move).
+            var waited = DateTime.UtcNow - (context.SentTime ?? DateTime.UtcNow);
             if (waited < OrderWait) throw new EarlierDeliveryPending(delivery);
             return new(false, 0, $"waited {OrderWait.TotalMinutes:0} min behind an earlier delivery for this profile that is still being attempted " +
                 "(order is kept); re-drive it once that one is done");
