@@ -20,6 +20,13 @@ public static class Changes
 
     public static string NewKey(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
 
+    /// A rule only this test's profiles match: an audience defined while other tests' profiles are in the database
+    /// enters those that match it (its backfill), and their changes would reach this test's destination too.
+    public static string PlanIs(string key) => $$"""{"trait":"plan","op":"eq","value":"{{key}}"}""";
+
+    /// The traits that match <see cref="PlanIs"/>.
+    public static string Plan(string key) => $$"""{"plan":"{{key}}"}""";
+
     public static string NewProfileId() => $"p{Guid.NewGuid():N}";
 
     public static async Task DefineAsync(this ActivationFixture fixture, string key, string ruleJson, string? includeTraits = null)

@@ -14,7 +14,7 @@ public class WebhookOrderUnderFaultsTests(ActivationFixture fixture) : IClassFix
     {
         await using var listener = new WebhookListener { StatusFor = _ => 503 };
         var key = Changes.NewKey("fault");
-        await fixture.DefineAsync(key, """{"trait":"plan","op":"eq","value":"pro"}""");
+        await fixture.DefineAsync(key, Changes.PlanIs(key));
         await fixture.BackfilledAsync(key);
         var subscription = await fixture.SubscribeWebhookAsync(key, listener.Url, "segment-track");
         await using var source = NpgsqlDataSource.Create(fixture.Environment.Postgres);
@@ -39,7 +39,7 @@ public class WebhookOrderUnderFaultsTests(ActivationFixture fixture) : IClassFix
         await using var probe = await fixture.ProbeAsync($"{key}.*");
 
         var id = Changes.NewProfileId();
-        await fixture.PublishAsync(Changes.Profile(id, 1, """{"plan":"pro"}"""));
+        await fixture.PublishAsync(Changes.Profile(id, 1, Changes.Plan(key)));
         await probe.WaitForAsync(d => d.RoutingKey == $"{key}.entered");
         // The entered delivery fails its attempts, then fails to store its dead letter, again and again.
         await Eventually.TrueAsync(async () => await FaultsAsync(database) >= 2, what: "the dead letter failing to store twice");
