@@ -16,7 +16,7 @@ public sealed class WebhookListener : IAsyncDisposable
     public string Url { get; }
 
     // Never a port an earlier listener of this test run had: a service host of another test may still be retrying a
-    // delivery to it, and its post would land among this test's requests (seen in a CI run).
+    // delivery to it, and its post would land among this test's requests.
     private static readonly ConcurrentDictionary<int, byte> UsedPorts = new();
 
     public WebhookListener()
