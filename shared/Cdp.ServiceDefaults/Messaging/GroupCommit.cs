@@ -23,6 +23,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
     private readonly int _maxEntries;
     private readonly ILogger _logger;
     private readonly Maintenance.MaintenancePause? _pause;
+    private readonly TimeSpan _pace;
     private readonly Channel<Submission> _waiting = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleWriter = false });
     private Submission? _carried;
     private readonly SemaphoreSlim _taking = new(1, 1);
@@ -33,8 +34,10 @@ public sealed class GroupCommit<TEntry> : IDisposable
     /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
     /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
     /// unacknowledged) and are handled in their queue's order after the resume.</param>
+    /// <param name="pace">The least time from the start of one group to the start of the next a task handles: for a
+    /// stage of few entries whose every group holds a writer that a busier stage waits for.</param>
     public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger,
-        Maintenance.MaintenancePause? pause = null)
+        Maintenance.MaintenancePause? pause = null, TimeSpan pace = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
@@ -42,6 +45,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
         _maxEntries = maxEntries;
         _logger = logger;
         _pause = pause;
+        _pace = pace;
         for (var i = 0; i < concurrency; i++) _ = Task.Run(HandleGroupsAsync);
     }
 
@@ -111,6 +115,7 @@ public sealed class GroupCommit<TEntry> : IDisposable
             {
                 foreach (var s in group) s.Done.TrySetException(e);
             }
+            if (_pace - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } rest) await Task.Delay(rest);
         }
     }
 

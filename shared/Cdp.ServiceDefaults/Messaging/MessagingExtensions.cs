@@ -67,9 +67,10 @@ public static class MessagingExtensions
     /// the service's <see cref="Maintenance.MaintenancePause"/> (if it has one) is paused.
     /// </summary>
     public static IServiceCollection AddGroupCommit<TEntry>(this IServiceCollection services,
-        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency) =>
+        Func<IServiceProvider, Func<IReadOnlyList<TEntry>, CancellationToken, Task>> handler, int maxEntries, int concurrency,
+        TimeSpan pace = default) =>
         services.AddSingleton(sp => new GroupCommit<TEntry>(handler(sp), maxEntries, concurrency,
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommit<TEntry>>>(), sp.GetService<Maintenance.MaintenancePause>(), pace));
 
     /// <summary>
     /// Adds a consumer that hands its messages' entries to a <see cref="GroupCommit{TEntry}"/>: up to
