@@ -34,8 +34,8 @@ public sealed class GroupCommit<TEntry> : IDisposable
     /// <param name="logger">Logs each group's size and time (Debug) and a group that fails for one of its messages.</param>
     /// <param name="pause">Held while an operator pauses the service's writers: groups wait (their messages stay
     /// unacknowledged) and are handled in their queue's order after the resume.</param>
-    /// <param name="pace">The least time from the start of one group to the start of the next a task handles: for a
-    /// stage of few entries whose every group holds a writer that a busier stage waits for.</param>
+    /// <param name="pace">The least time from the start of one group to the start of the next a task handles, unless
+    /// the group was full: for a stage of few entries whose every group holds a writer that a busier stage waits for.</param>
     public GroupCommit(Func<IReadOnlyList<TEntry>, CancellationToken, Task> handle, int maxEntries, int concurrency, ILogger logger,
         Maintenance.MaintenancePause? pause = null, TimeSpan pace = default)
     {
@@ -115,7 +115,8 @@ public sealed class GroupCommit<TEntry> : IDisposable
             {
                 foreach (var s in group) s.Done.TrySetException(e);
             }
-            if (_pace - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } rest) await Task.Delay(rest);
+            // A full group means a backlog: the next is taken at once, so that the pace never limits throughput.
+            if (entries.Count < _maxEntries && _pace - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } rest) await Task.Delay(rest);
         }
     }
 

@@ -183,4 +183,19 @@ public sealed class GroupCommitTests
         Assert.Equal([1, 2, 3], handler.Groups.SelectMany(g => g));
         Assert.True(started.ElapsedMilliseconds >= paceMs, $"{started.ElapsedMilliseconds} ms");
     }
+
+    [Fact]
+    public async Task Given_a_pace_and_a_backlog_that_fills_each_group_then_the_next_group_is_taken_at_once()
+    {
+        var handler = new HeldHandler();
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 2, concurrency: 1, NullLogger.Instance, pace: TimeSpan.FromSeconds(30));
+        var first = commit.SubmitAsync([0, 1], CancellationToken.None);
+        await handler.FirstStarted.Task.WaitAsync(Wait);
+        var waiting = new[] { commit.SubmitAsync([2, 3], CancellationToken.None), commit.SubmitAsync([4], CancellationToken.None) };
+        handler.Release.SetResult();
+
+        // Full groups are not paced; the last, not full, would hold the next group for the pace.
+        await Task.WhenAll([first, .. waiting]).WaitAsync(Wait);
+        Assert.Equal([[0, 1], [2, 3], [4]], handler.Groups);
+    }
 }
