@@ -162,14 +162,13 @@ public sealed class GroupCommitTests
         Assert.Equal([[0], [1]], handler.Groups);
     }
 
-    [Theory]
-    [InlineData(0, 3)]
-    [InlineData(1000, 2)]
-    public async Task Given_a_pace_then_what_arrives_within_it_after_a_group_waits_for_the_next_group(int paceMs, int groups)
+    [Fact]
+    public async Task Given_a_pace_then_what_arrives_within_it_after_a_group_waits_for_the_next_group()
     {
         var handler = new HeldHandler();
         handler.Release.SetResult();
-        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, pace: TimeSpan.FromMilliseconds(paceMs));
+        var pace = TimeSpan.FromSeconds(3);
+        var commit = new GroupCommit<int>(handler.HandleAsync, maxEntries: 100, concurrency: 1, NullLogger.Instance, pace: pace);
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         await commit.SubmitAsync([1], CancellationToken.None).WaitAsync(Wait);
@@ -178,10 +177,10 @@ public sealed class GroupCommitTests
         var third = commit.SubmitAsync([3], CancellationToken.None);
         await Task.WhenAll(second, third).WaitAsync(Wait);
 
-        // Unpaced, each is handled as it arrives; paced, the two later ones are handled together, a pace after the first.
-        Assert.Equal(groups, handler.Groups.Count);
-        Assert.Equal([1, 2, 3], handler.Groups.SelectMany(g => g));
-        Assert.True(started.ElapsedMilliseconds >= paceMs, $"{started.ElapsedMilliseconds} ms");
+        // Unpaced, the second would be handled as it arrived (an idle group commit handles a submission at once).
+        Assert.Equal([[1], [2, 3]], handler.Groups);
+        // A timer may fire a little early; the group is in any case not taken before most of the pace has passed.
+        Assert.True(started.Elapsed >= pace - TimeSpan.FromMilliseconds(50), $"{started.ElapsedMilliseconds} ms");
     }
 
     [Fact]
