@@ -34,8 +34,8 @@ public static class ProfileRegistration
         builder.Services.AddGroupCommit<EventResolved>(sp => sp.GetRequiredService<ProfileRecording>().RecordAsync, maxEntries: 800, concurrency: 1);
         builder.Services.AddSingleton<ProfileMerging>();
         // Merges come a few at a time, and each group holds the writer the recording waits for: at 1,000 events/s,
-        // 11-17 merge groups a second of 2-3 merges. A group at most every 250 ms: 3.9 a second of about 8
-        // (docs/performance.md, nineteenth round).
+        // 11-17 merge groups a second of 2-3 merges. A group at most every 250 ms, unless it was full (a backlog): 3.9 a
+        // second of about 8 (docs/performance.md, nineteenth round).
         builder.Services.AddGroupCommit<MergeToCarryOut>(sp => sp.GetRequiredService<ProfileMerging>().MergeAsync, maxEntries: 200, concurrency: 1,
             pace: TimeSpan.FromMilliseconds(250));
         builder.Services.AddProjectionRebuilds(CustomerProfileProjection.ProjectionName);
