@@ -50,11 +50,11 @@ public static class ActivationRegistration
             x.AddGroupedConsumer<ProfilesChangedConsumer>(32);
             x.AddConsumer<WebhookDeliveryConsumer>(typeof(WebhookDeliveryConsumerDefinition));
         });
-        builder.Services.AddUpdatedInPlace<ProfileState>().AddUpdatedInPlace<ProfileMemberships>();
         builder.AddCdpMarten("activation", options =>
             {
                 // The clock sweep reads only the profiles whose due time has come.
-                options.Schema.For<ProfileState>().Duplicate(s => s.DueAt);
+                options.Schema.For<ProfileState>().Duplicate(s => s.DueAt).FillFactor(MartenExtensions.RewrittenDocumentFillFactor);
+                options.Schema.For<ProfileMemberships>().FillFactor(MartenExtensions.RewrittenDocumentFillFactor);
                 options.Schema.For<AudienceMember>().Index(m => m.AudienceKey).Index(m => m.ProfileId);
                 options.Schema.For<AudienceSubscription>().Index(s => s.AudienceKey);
                 options.Schema.For<DeadLetteredDelivery>().Index(d => d.SubscriptionId).Index(d => d.ProfileId);

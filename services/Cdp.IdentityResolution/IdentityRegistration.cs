@@ -33,11 +33,11 @@ public static class IdentityRegistration
             // What the Collector sends, up to MessageBatches.MaxEntries events a message.
             x.AddGroupedConsumer<EventsCollectedConsumer>(32);
         });
-        builder.Services.AddUpdatedInPlace<IdentityProfile>();
         builder.AddCdpMarten("identity", options =>
             {
                 options.Schema.For<IdentifierOwner>();
                 options.Schema.For<AppliedIdentityRules>();
+                options.Schema.For<IdentityProfile>().FillFactor(MartenExtensions.RewrittenDocumentFillFactor);
                 options.Projections.Add<IdentityProfileProjection>(ProjectionLifecycle.Inline);
                 options.Events.AddEventType<ProfileCreated>();
                 options.Events.AddEventType<IdentifierAdded>();

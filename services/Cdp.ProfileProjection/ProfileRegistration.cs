@@ -54,7 +54,6 @@ public static class ProfileRegistration
             x.AddGroupedConsumer<ProfilesMergedConsumer>(200);
             x.AddConsumer<ProfileRetiredConsumer>();
         });
-        builder.Services.AddUpdatedInPlace<CustomerProfile>();
         builder.AddCdpMarten("profiles", options =>
             {
                 options.Projections.Add(new CustomerProfileProjection(computed), ProjectionLifecycle.Inline);
@@ -67,7 +66,8 @@ public static class ProfileRegistration
                 // each index (0 of 117,386 updates HOT); with the keys in their own column, which rarely changes,
                 // 92 % were HOT, at half the WAL an update (docs/performance.md, tenth round).
                 options.Schema.For<CustomerProfile>().Duplicate(p => p.IdentifierKeys, pgType: "text[]",
-                    dbType: NpgsqlDbType.Array | NpgsqlDbType.Text, configure: index => index.Method = IndexMethod.gin);
+                    dbType: NpgsqlDbType.Array | NpgsqlDbType.Text, configure: index => index.Method = IndexMethod.gin)
+                    .FillFactor(MartenExtensions.RewrittenDocumentFillFactor);
                 options.Events.AddEventType<IdentifiersLinked>();
                 options.Events.AddEventType<Identified>();
                 options.Events.AddEventType<Tracked>();

@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Cdp.ProfileProjection.Tests.Persistence;
 
-public class UpdatedInPlaceTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
+public class RewrittenDocumentFillFactorTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
 {
     [Fact]
     public async Task Given_the_service_started_when_a_full_page_of_profiles_is_rewritten_then_each_new_version_stays_on_its_page()
