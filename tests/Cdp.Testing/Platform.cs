@@ -142,18 +142,18 @@ public sealed class Platform : IAsyncDisposable
         // A restarted service keeps its address, as it would behind a load balancer.
         var url = Urls.TryGetValue(service, out var known) ? known : new Uri($"http://127.0.0.1:{FreePort()}");
         Urls[service] = url;
+        foreach (var (_, exited, _) in _processes.Where(p => p.Name == service && p.Process.HasExited)) ServiceProcesses.Forget(exited);
         _processes.RemoveAll(p => p.Name == service && p.Process.HasExited);
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+        var process = ServiceProcesses.Start(dll, info =>
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["Urls"] = url.ToString();
-        info.Environment["ConnectionStrings__Postgres"] = Environment.Postgres;
-        info.Environment["ConnectionStrings__RabbitMq"] = Environment.RabbitMq.ToString();
-        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}");
+            info.WorkingDirectory = Path.GetDirectoryName(dll)!;
+            info.RedirectStandardOutput = true;
+            info.RedirectStandardError = true;
+            info.Environment["Urls"] = url.ToString();
+            info.Environment["ConnectionStrings__Postgres"] = Environment.Postgres;
+            info.Environment["ConnectionStrings__RabbitMq"] = Environment.RabbitMq.ToString();
+            foreach (var (k, v) in settings ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        });
         // CDP_PLATFORM_LOGS=DIR keeps each service's output in DIR/<service>.log as well, for looking at a benchmark run.
         var log = new StringWriterLog(System.Environment.GetEnvironmentVariable("CDP_PLATFORM_LOGS") is { Length: > 0 } dir
             ? Path.Combine(Directory.CreateDirectory(dir).FullName, $"{service}.log")
@@ -227,6 +227,7 @@ public sealed class Platform : IAsyncDisposable
             {
                 process.Kill(entireProcessTree: true);
             }
+            ServiceProcesses.Forget(process);
             process.Dispose();
         }
         await Environment.DisposeAsync();

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Cdp.Testing;
+
+/// <summary>
+/// Starts each service in a session of its own, as `./cdp up` does (setsid). Linux shares a busy CPU between sessions
+/// first (autogroups): started plainly, the four services and the process that starts them were one session, one share
+/// against each PostgreSQL backend's and RabbitMQ's own, where a deployment runs each service in a unit of its own.
+/// Out of the terminal's session they no longer get its Ctrl+C, so they are killed when this process gets a signal
+/// that ends it, or exits without stopping them.
+/// </summary>
+internal static class ServiceProcesses
+{
+    private const string SetSid = "/usr/bin/setsid";
+
+    private static readonly ConcurrentDictionary<Process, byte> Running = new();
+
+    // Held so that they stay registered; each handler runs before the signal's own handling goes on.
+    private static readonly PosixSignalRegistration[] KillOnSignals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
+        .Select(signal => PosixSignalRegistration.Create(signal, _ => KillAll()))];
+
+    static ServiceProcesses() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+
+    public static Process Start(string dll, Action<ProcessStartInfo> configure)
+    {
+        var info = File.Exists(SetSid) ? new ProcessStartInfo(SetSid) { ArgumentList = { "dotnet", dll } } : new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
+        configure(info);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
+        Running[process] = 0;
+        return process;
+    }
+
+    /// <summary>A process stopped and disposed by its platform.</summary>
+    public static void Forget(Process process) => Running.TryRemove(process, out _);
+
+    private static void KillAll()
+    {
+        foreach (var process in Running.Keys)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+            {
+                // Exited already.
+            }
+        }
+    }
+}
