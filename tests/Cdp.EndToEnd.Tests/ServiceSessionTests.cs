@@ -2,8 +2,8 @@ using Cdp.Testing;
 
 namespace Cdp.EndToEnd.Tests;
 
-/// The harness runs each service as `./cdp up` does, in a session of its own: Linux shares a busy CPU between sessions
-/// first, so services sharing the harness's session would be measured with a share that no deployment gives them.
+/// The harness runs each service as `./cdp up` does, in a session of its own with a lowered share of a busy CPU: Linux
+/// shares it between sessions first, so services sharing the harness's session were measured with one share for all.
 public sealed class ServiceSessionTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private Platform _platform = null!;
@@ -19,6 +19,19 @@ public sealed class ServiceSessionTests(Xunit.Abstractions.ITestOutputHelper out
 
         foreach (var (service, session) in sessions) Assert.True(session == _platform.ProcessIdOf(service), $"{service} is in session {session}");
         Assert.DoesNotContain(SessionOf(Environment.ProcessId), sessions.Values);
+    }
+
+    [Fact]
+    public void Given_a_platform_then_each_services_session_has_a_lowered_share_of_the_cpu()
+    {
+        // "/autogroup-<n> nice <n>"; absent where the kernel has no autogroups, and then no session has a share to lower.
+        if (!File.Exists($"/proc/{Environment.ProcessId}/autogroup")) return;
+
+        foreach (var service in Platform.Services)
+        {
+            var autogroup = File.ReadAllText($"/proc/{_platform.ProcessIdOf(service)}/autogroup").Trim();
+            Assert.EndsWith($" nice {ServiceProcesses.AutogroupNice}", autogroup);
+        }
     }
 
     // /proc/<pid>/stat: "pid (name) state ppid pgrp session ...", where the name may hold spaces and parentheses.

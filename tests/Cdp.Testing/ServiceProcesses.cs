@@ -5,15 +5,24 @@ using System.Runtime.InteropServices;
 namespace Cdp.Testing;
 
 /// <summary>
-/// Starts each service in a session of its own, as `./cdp up` does (setsid). Linux shares a busy CPU between sessions
-/// first (autogroups): started plainly, the four services and the process that starts them were one session, one share
-/// against each PostgreSQL backend's and RabbitMQ's own, where a deployment runs each service in a unit of its own.
-/// Out of the terminal's session they no longer get its Ctrl+C, so they are killed when this process gets a signal
-/// that ends it, or exits without stopping them.
+/// Starts each service as `./cdp up` does: in a session of its own (setsid), whose share of a busy CPU is lowered to nice
+/// <see cref="AutogroupNice"/>. Linux shares a busy CPU between sessions first (autogroups); started plainly, the four
+/// services and the process that starts them were one session, one share against each PostgreSQL backend's and
+/// RabbitMQ's own. Out of the terminal's session they no longer get its Ctrl+C, so they are killed when this process
+/// gets a signal that ends it, or exits without stopping them.
 /// </summary>
-internal static class ServiceProcesses
+public static class ServiceProcesses
 {
     private const string SetSid = "/usr/bin/setsid";
+
+    /// <summary>
+    /// Every stage waits on PostgreSQL, whose backends each have a session's share: services at four full shares slowed
+    /// the profile writer, which sets the pipeline's ceiling (docs/performance.md, twentieth round). The same in `./cdp`.
+    /// </summary>
+    public const int AutogroupNice = 5;
+
+    // A shell in the new session lowers its own session's share, then becomes the service (same pid throughout).
+    private static readonly string InSession = $"echo {AutogroupNice} > /proc/self/autogroup 2>/dev/null; exec dotnet \"$0\"";
 
     private static readonly ConcurrentDictionary<Process, byte> Running = new();
 
@@ -25,7 +34,7 @@ internal static class ServiceProcesses
 
     public static Process Start(string dll, Action<ProcessStartInfo> configure)
     {
-        var info = File.Exists(SetSid) ? new ProcessStartInfo(SetSid) { ArgumentList = { "dotnet", dll } } : new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
+        var info = File.Exists(SetSid) ? new ProcessStartInfo(SetSid) { ArgumentList = { "sh", "-c", InSession, dll } } : new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
         configure(info);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
         Running[process] = 0;
