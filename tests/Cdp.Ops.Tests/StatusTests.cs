@@ -1,3 +1,5 @@
+using Cdp.Testing;
+
 namespace Cdp.Ops.Tests;
 
 [Collection(OpsCollection.Name)]
@@ -10,7 +12,13 @@ public sealed class StatusTests(OpsPlatform ops)
         await ops.SendAsync("/v1/track", $$"""{"userId":"s-{{run}}","messageId":"{{run}}-s","event":"Checked"}""");
         await ops.WaitStoredAsync(run, 1);
 
-        var status = await ops.OpsAsync("status", "--json");
+        // The profile publisher's progress, which status reports, is recorded once it has published the stored event:
+        // a moment after the event is stored, longer on a busy machine.
+        var status = await Eventually.GetAsync(async () =>
+        {
+            var run = await ops.OpsAsync("status", "--json");
+            return run.ExitCode == 0 && run.Json.GetProperty("subscriptions").EnumerateArray().Any(IsProfilePublisher) ? run : null;
+        }, what: "status exiting 0 with the profile publisher among its subscriptions", onTimeout: async () => (await ops.OpsAsync("status", "--json")).ToString());
 
         Assert.True(status.ExitCode == 0, status.ToString());
         var report = status.Json;
@@ -21,10 +29,12 @@ public sealed class StatusTests(OpsPlatform ops)
         {
             Assert.True(queues.ContainsKey(consumed), $"{consumed} missing from {status.Output}");
         }
-        Assert.Contains(report.GetProperty("subscriptions").EnumerateArray(),
-            s => s.GetProperty("schema").GetString() == "profiles" && s.GetProperty("name").GetString() == "profile-publisher");
+        Assert.Contains(report.GetProperty("subscriptions").EnumerateArray(), IsProfilePublisher);
         Assert.Equal(0, report.GetProperty("problems").GetArrayLength());
     }
+
+    private static bool IsProfilePublisher(System.Text.Json.JsonElement s) =>
+        s.GetProperty("schema").GetString() == "profiles" && s.GetProperty("name").GetString() == "profile-publisher";
 
     [Fact]
     public async Task Given_a_service_that_does_not_answer_when_status_runs_then_it_exits_1_and_names_the_service()
