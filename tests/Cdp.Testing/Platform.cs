@@ -142,7 +142,6 @@ public sealed class Platform : IAsyncDisposable
         // A restarted service keeps its address, as it would behind a load balancer.
         var url = Urls.TryGetValue(service, out var known) ? known : new Uri($"http://127.0.0.1:{FreePort()}");
         Urls[service] = url;
-        foreach (var (_, exited, _) in _processes.Where(p => p.Name == service && p.Process.HasExited)) ServiceProcesses.Forget(exited);
         _processes.RemoveAll(p => p.Name == service && p.Process.HasExited);
         var process = ServiceProcesses.Start(dll, info =>
         {
@@ -227,7 +226,6 @@ public sealed class Platform : IAsyncDisposable
             {
                 process.Kill(entireProcessTree: true);
             }
-            ServiceProcesses.Forget(process);
             process.Dispose();
         }
         await Environment.DisposeAsync();

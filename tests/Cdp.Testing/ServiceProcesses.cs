@@ -37,12 +37,13 @@ public static class ServiceProcesses
         var info = File.Exists(SetSid) ? new ProcessStartInfo(SetSid) { ArgumentList = { "sh", "-c", InSession, dll } } : new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
         configure(info);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
+        // Each process leaves the set when it exits, however it was stopped (its platform, a test killing it, a crash).
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => Running.TryRemove(process, out _);
         Running[process] = 0;
+        if (process.HasExited) Running.TryRemove(process, out _);
         return process;
     }
-
-    /// <summary>A process stopped and disposed by its platform.</summary>
-    public static void Forget(Process process) => Running.TryRemove(process, out _);
 
     private static void KillAll()
     {
@@ -54,7 +55,7 @@ public static class ServiceProcesses
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
             {
-                // Exited already.
+                // Exited (or disposed) since it was listed.
             }
         }
     }
