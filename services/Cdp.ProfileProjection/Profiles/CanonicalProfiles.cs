@@ -36,14 +36,18 @@ public static class CanonicalProfiles
 
     /// The profiles behind <paramref name="ids"/> and every profile their merge pointers lead to: one round trip per hop
     /// for all of them at once.
-    public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct)
+    public static async Task<Dictionary<string, CustomerProfile>> LoadFollowingAsync(IQuerySession session, IEnumerable<string> ids, CancellationToken ct) =>
+        await FollowingAsync(session, await session.LoadManyAsync<CustomerProfile>(ct, ids.Distinct()), ct);
+
+    /// Profiles already read and every profile their merge pointers lead to: one round trip per further hop.
+    public static async Task<Dictionary<string, CustomerProfile>> FollowingAsync(IQuerySession session, IEnumerable<CustomerProfile> read, CancellationToken ct)
     {
-        var profiles = new Dictionary<string, CustomerProfile>();
-        var wanted = ids.Distinct().ToList();
-        for (var hop = 0; wanted.Count > 0 && hop < 10; hop++)
+        var profiles = read.ToDictionary(p => p.Id);
+        for (var hop = 1; hop < 10; hop++)
         {
+            var wanted = profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct().ToList();
+            if (wanted.Count == 0) break;
             foreach (var p in await session.LoadManyAsync<CustomerProfile>(ct, wanted)) profiles[p.Id] = p;
-            wanted = [.. profiles.Values.Where(p => p.MergedInto is { } next && !profiles.ContainsKey(next)).Select(p => p.MergedInto!).Distinct()];
         }
         return profiles;
     }

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Services.BatchQuerying;
 
 namespace Cdp.ServiceDefaults.Persistence;
 
@@ -24,15 +25,30 @@ public static class ProcessedMessages
         return [.. found];
     }
 
-    /// <summary>
-    /// The messages of a batch not processed before, each once (a batch may carry a redelivery twice);
-    /// the rest are counted as skipped duplicates for <paramref name="consumer"/>.
-    /// </summary>
+    /// <summary>The messages of a batch not processed before (<see cref="Pending"/>), checked in a round trip of its own.</summary>
     public static async Task<List<T>> PendingAsync<T>(this IQuerySession session, IReadOnlyList<T> batch, Func<T, string> markerOf,
-        string consumer, CancellationToken ct)
+        string consumer, CancellationToken ct) =>
+        Pending(batch, markerOf, await session.ProcessedAmongAsync([.. batch.Select(markerOf).Distinct()], ct), consumer);
+
+    /// <summary>
+    /// Queues the check of which of <paramref name="batch"/>'s messages were processed before in a batched query, so
+    /// that it costs no round trip of its own beside the batch's other reads; <see cref="Pending"/> takes its result.
+    /// </summary>
+    public static Task<IReadOnlyList<string>> ProcessedAmong<T>(this IBatchedQuery query, IQuerySession session, IReadOnlyList<T> batch,
+        Func<T, string> markerOf)
     {
-        var processed = await session.ProcessedAmongAsync([.. batch.Select(markerOf).Distinct()], ct);
-        var pending = batch.Where(m => !processed.Contains(markerOf(m))).DistinctBy(markerOf).ToList();
+        object[] parameters = [batch.Select(markerOf).Distinct().ToArray()];
+        return query.Query<string>($"select id from {TableOf(session)} where id = any(?)", parameters);
+    }
+
+    /// <summary>
+    /// The messages of a batch not among <paramref name="processed"/>, each once (a batch may carry a redelivery
+    /// twice); the rest are counted as skipped duplicates for <paramref name="consumer"/>.
+    /// </summary>
+    public static List<T> Pending<T>(IReadOnlyList<T> batch, Func<T, string> markerOf, IReadOnlyCollection<string> processed, string consumer)
+    {
+        var found = processed as ISet<string> ?? processed.ToHashSet();
+        var pending = batch.Where(m => !found.Contains(markerOf(m))).DistinctBy(markerOf).ToList();
         if (pending.Count < batch.Count)
         {
             Telemetry.CdpMetrics.DuplicatesSkipped.Add(batch.Count - pending.Count, new KeyValuePair<string, object?>("consumer", consumer));
