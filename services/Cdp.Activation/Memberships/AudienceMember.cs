@@ -13,6 +13,14 @@ public sealed class AudienceMember
     public long ProfileVersion { get; set; }
 
     public static string IdOf(string audienceKey, string profileId) => $"{audienceKey}/{profileId}";
+
+    /// The member an entry creates; an exit's member is deleted. The projection and MembershipRecording's one-statement
+    /// appends (which run no inline projection) both build it here.
+    public static AudienceMember Of(AudienceEntered entered) => new()
+    {
+        Id = IdOf(entered.AudienceKey, entered.ProfileId), AudienceKey = entered.AudienceKey, ProfileId = entered.ProfileId, Since = entered.At,
+        ProfileVersion = entered.ProfileVersion,
+    };
 }
 
 /// Entering creates the member document, exiting deletes it.
@@ -29,10 +37,7 @@ public sealed partial class AudienceMemberProjection : MultiStreamProjection<Aud
 
     public override AudienceMember? Evolve(AudienceMember? snapshot, string id, IEvent e) => e.Data switch
     {
-        AudienceEntered entered => new AudienceMember
-        {
-            Id = id, AudienceKey = entered.AudienceKey, ProfileId = entered.ProfileId, Since = entered.At, ProfileVersion = entered.ProfileVersion,
-        },
+        AudienceEntered entered => AudienceMember.Of(entered),
         AudienceExited => null,
         _ => snapshot,
     };

@@ -10,6 +10,21 @@ public sealed class ProfileMemberships
     public string Id { get; set; } = "";
     public long Version { get; set; }
     public Dictionary<string, Membership> Audiences { get; set; } = [];
+
+    /// What an entry or an exit changes: the projection evolves the document with it, and so does MembershipRecording,
+    /// whose one-statement appends run no inline projection.
+    public void Record(object data)
+    {
+        switch (data)
+        {
+            case AudienceEntered entered:
+                Audiences[entered.AudienceKey] = new Membership(entered.At, entered.AudienceVersion, entered.ProfileVersion);
+                break;
+            case AudienceExited exited:
+                Audiences.Remove(exited.AudienceKey);
+                break;
+        }
+    }
 }
 
 public sealed record Membership(DateTimeOffset Since, long AudienceVersion, long ProfileVersion);
@@ -28,15 +43,7 @@ public sealed partial class ProfileMembershipsProjection : SingleStreamProjectio
     public override ProfileMemberships? Evolve(ProfileMemberships? snapshot, string id, IEvent e)
     {
         snapshot ??= new ProfileMemberships { Id = id };
-        switch (e.Data)
-        {
-            case AudienceEntered entered:
-                snapshot.Audiences[entered.AudienceKey] = new Membership(entered.At, entered.AudienceVersion, entered.ProfileVersion);
-                break;
-            case AudienceExited exited:
-                snapshot.Audiences.Remove(exited.AudienceKey);
-                break;
-        }
+        snapshot.Record(e.Data);
         snapshot.Version = e.Version;
         return snapshot;
     }
