@@ -5,6 +5,7 @@ using Cdp.Contracts.Profiles;
 using Cdp.ServiceDefaults.Persistence;
 using Cdp.ServiceDefaults.Telemetry;
 using Marten;
+using Marten.Services.BatchQuerying;
 using Polly;
 
 namespace Cdp.Activation.Memberships;
@@ -21,9 +22,14 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
     {
         // Only each profile's newest change matters; older or repeated versions change nothing.
         var latest = batch.GroupBy(m => m.ProfileId).Select(g => g.MaxBy(m => m.Version)!).ToList();
+        string[] ids = [.. latest.Select(m => m.ProfileId)];
         await using var session = store.LightweightSession();
-        await LockAsync(session, latest.Select(m => m.ProfileId), token);
-        var stored = await StoredVersionsAsync(session, [.. latest.Select(m => m.ProfileId)], token);
+        var reads = await LockedReadsAsync(session, ids, token);
+        var versions = StoredVersions(reads, ids);
+        var audiencesRead = reads.Query<Audience>().ToList();
+        var membershipsRead = reads.LoadMany<ProfileMemberships>().ById(ids);
+        await reads.Execute(token);
+        var stored = ids.Zip(await versions).ToDictionary(p => p.First, p => long.Parse(p.Second));
         var fresh = latest.Where(m => stored[m.ProfileId] < m.Version).ToList();
         if (fresh.Count < batch.Count)
         {
@@ -31,8 +37,8 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         }
         if (fresh.Count == 0) return;
 
-        var audiences = await session.Query<Audience>().ToListAsync(token);
-        var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, fresh.Select(m => m.ProfileId))).ToDictionary(m => m.Id);
+        var audiences = await audiencesRead;
+        var memberships = (await membershipsRead).ToDictionary(m => m.Id);
         var now = clock.GetUtcNow();
         var appends = new List<StreamAppend<ProfileMemberships>>();
         foreach (var changed in fresh)
@@ -65,11 +71,13 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         var ids = await session.QueryAsync<string>(
             $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ?{dueFilter} order by id limit ?", token, arguments);
         if (ids.Count == 0) return null;
-        await LockAsync(session, ids, token);
-        var states = await session.LoadManyAsync<ProfileState>(token, ids);
-        var memberships = (await session.LoadManyAsync<ProfileMemberships>(token, ids)).ToDictionary(m => m.Id);
+        var reads = await LockedReadsAsync(session, ids, token);
+        var statesRead = reads.LoadMany<ProfileState>().ById([.. ids]);
+        var membershipsRead = reads.LoadMany<ProfileMemberships>().ById([.. ids]);
         // Due times are for every audience, not only those this page evaluates.
-        var all = await session.Query<Audience>().ToListAsync(token);
+        var allRead = reads.Query<Audience>().ToList();
+        await reads.Execute(token);
+        var (states, memberships, all) = (await statesRead, (await membershipsRead).ToDictionary(m => m.Id), await allRead);
         var now = clock.GetUtcNow();
         var changes = 0;
         var appends = new List<StreamAppend<ProfileMemberships>>();
@@ -110,22 +118,27 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
 
     // Only the versions (0 for a profile not stored yet): loading the stored snapshots made every change deserialize
     // one it then replaced.
-    private async Task<Dictionary<string, long>> StoredVersionsAsync(IQuerySession session, IReadOnlyList<string> profileIds, CancellationToken ct)
+    // As text: a batched query reads documents and strings, not numbers.
+    private Task<IReadOnlyList<string>> StoredVersions(IBatchedQuery reads, string[] profileIds)
     {
-        var versions = await session.AdvancedSql.QueryAsync<long>(
-            $"select coalesce((s.data->>'Version')::bigint, 0) from unnest(?) with ordinality as wanted(id, n) " +
-            $"left join {store.Options.DatabaseSchemaName}.mt_doc_profilestate s on s.id = wanted.id order by wanted.n",
-            ct, [profileIds.ToArray()]);
-        return profileIds.Zip(versions).ToDictionary(p => p.First, p => p.Second);
+        object[] parameters = [profileIds];
+        return reads.Query<string>(
+            $"select coalesce(s.data->>'Version', '0') from unnest(?) with ordinality as wanted(id, n) " +
+            $"left join {store.Options.DatabaseSchemaName}.mt_doc_profilestate s on s.id = wanted.id order by wanted.n", parameters);
     }
 
-    /// Transaction-scoped advisory locks, taken in one order everywhere so two writers never deadlock.
-    private static async Task LockAsync(IDocumentSession session, IEnumerable<string> profileIds, CancellationToken ct)
+    /// Starts the transaction and a batched query whose first statement takes transaction-scoped advisory locks on the
+    /// profiles, in one order everywhere so two writers never deadlock. What the caller adds is read in the same round
+    /// trip, under the locks: the statements of a batch run one after another, each seeing what was committed before it
+    /// started, so a read sees the writes of a writer whose lock the first statement waited for.
+    private static async Task<IBatchedQuery> LockedReadsAsync(IDocumentSession session, IEnumerable<string> profileIds, CancellationToken ct)
     {
         await session.BeginTransactionAsync(ct);
-        var ids = profileIds.Distinct().ToArray();
-        await session.QueryAsync<long>(
-            "select count(*) from (select pg_advisory_xact_lock(hashtextextended(id, 7219)) from (select unnest(?) as id order by 1) sorted) locked",
-            ct, [ids]);
+        var reads = session.CreateBatchQuery();
+        object[] parameters = [profileIds.Distinct().ToArray()];
+        _ = reads.Query<string>(
+            "select count(*)::text from (select pg_advisory_xact_lock(hashtextextended(id, 7219)) from (select unnest(?) as id order by 1) sorted) locked",
+            parameters);
+        return reads;
     }
 }
