@@ -98,7 +98,7 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
     /// The append of a profile's membership changes, with its memberships and its audiences' members changed as the inline
     /// projections would change them: the appends of a group go in one statement (ManyStreamAppend), which runs none.
     /// Marten's append took a call of its PL/pgSQL function per profile, about 6 % of PostgreSQL's statement time at
-    /// 1,000 events/s, and a read of the memberships it had just been handed (docs/performance.md, twenty-first round).
+    /// 1,000 events/s, and its inline projection read again the memberships read here (docs/performance.md, twenty-first round).
     private static StreamAppend<ProfileMemberships>? Evolve(IDocumentSession session, string profileId, ProfileMemberships? current,
         IReadOnlyList<object> events)
     {
