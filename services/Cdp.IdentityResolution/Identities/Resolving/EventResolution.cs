@@ -57,15 +57,24 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
     private async Task ResolveBatchOnceAsync(IReadOnlyList<Collected> batch, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var pending = await session.PendingAsync(batch, c => MarkerOf(c.Event), "identity", ct);
-        if (pending.Count == 0) return;
-        var now = clock.GetUtcNow();
         var (options, extractor) = await rules.CurrentAsync(ct);
+        var extracted = batch.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
+        // The marker check and the identifiers' owners share one round trip, as in ProfileProjection's writer; the owners
+        // of duplicates are read for nothing, and duplicates are rare.
+        var reads = session.CreateBatchQuery();
+        var processed = reads.ProcessedAmong(session, batch, c => MarkerOf(c.Event));
+        var ownerKeys = Graph.OwnerKeysOf(extracted.SelectMany(x => x.ids.Identifiers));
+        var owners = ownerKeys.Length == 0 ? Task.FromResult<IReadOnlyList<IdentifierOwner>>([]) : reads.LoadMany<IdentifierOwner>().ById(ownerKeys);
+        await reads.Execute(ct);
+        var pending = ProcessedMessages.Pending(batch, c => MarkerOf(c.Event), await processed, "identity");
+        if (pending.Count == 0) return;
+        var kept = pending.ToHashSet(ReferenceEqualityComparer.Instance);
+        extracted = [.. extracted.Where(x => kept.Contains(x.c))];
+        var now = clock.GetUtcNow();
 
         // Counted once the transaction commits, so a retried batch does not count twice.
         var unresolvable = new List<string>();
-        var extracted = pending.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
-        var graph = await Graph.LoadAsync(session, extracted.SelectMany(x => x.ids.Identifiers), ct);
+        var graph = await Graph.FromOwnersAsync(session, await owners, ct);
         var streams = new Dictionary<string, PendingStream>();
         var attributions = new List<(object Event, string? Trace)>();
         PendingStream StreamOf(string id) =>

@@ -25,14 +25,18 @@ public sealed class Graph
     /// The profile an identifier or profile id lives on now, following merges.
     public IdentityProfile? CanonicalOf(string profileId) => Canonical(profileId);
 
-    public static async Task<Graph> LoadAsync(IQuerySession session, IEnumerable<Identifier> identifiers, CancellationToken ct)
-    {
+    /// The ids of the identifier owners to read for <paramref name="identifiers"/>.
+    public static string[] OwnerKeysOf(IEnumerable<Identifier> identifiers) =>
         // An alias's previousId may be a user id or an anonymous id: read both.
-        var keys = identifiers.SelectMany(i => i.Type == IdentifierExtractor.AliasPrevious
+        [.. identifiers.SelectMany(i => i.Type == IdentifierExtractor.AliasPrevious
                 ? new[] { IdentifierOwner.KeyOf("user_id", i.Value), IdentifierOwner.KeyOf("anonymous_id", i.Value) }
                 : [i.ToString()])
-            .Distinct().ToList();
-        var owners = keys.Count == 0 ? [] : (await session.LoadManyAsync<IdentifierOwner>(ct, keys)).ToDictionary(o => o.Id, o => o.ProfileId);
+            .Distinct()];
+
+    /// The graph of identifier owners already read, with the profiles they lead to: one round trip per hop.
+    public static async Task<Graph> FromOwnersAsync(IQuerySession session, IEnumerable<IdentifierOwner> read, CancellationToken ct)
+    {
+        var owners = read.ToDictionary(o => o.Id, o => o.ProfileId);
         var profiles = new Dictionary<string, IdentityProfile>();
         var wanted = owners.Values.Distinct().ToList();
         for (var hop = 0; wanted.Count > 0 && hop < 10; hop++)
