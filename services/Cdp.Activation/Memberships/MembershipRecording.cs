@@ -68,12 +68,12 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         await using var session = store.LightweightSession();
         var dueFilter = dueBy is null ? "" : " and (due_at is null or due_at <= ?)";
         object[] arguments = dueBy is { } by ? [after ?? "", by, pageSize] : [after ?? "", pageSize];
-        var ids = await session.QueryAsync<string>(
-            $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ?{dueFilter} order by id limit ?", token, arguments);
-        if (ids.Count == 0) return null;
+        string[] ids = [.. await session.QueryAsync<string>(
+            $"select id from {store.Options.DatabaseSchemaName}.mt_doc_profilestate where id > ?{dueFilter} order by id limit ?", token, arguments)];
+        if (ids.Length == 0) return null;
         var reads = await LockedReadsAsync(session, ids, token);
-        var statesRead = reads.LoadMany<ProfileState>().ById([.. ids]);
-        var membershipsRead = reads.LoadMany<ProfileMemberships>().ById([.. ids]);
+        var statesRead = reads.LoadMany<ProfileState>().ById(ids);
+        var membershipsRead = reads.LoadMany<ProfileMemberships>().ById(ids);
         // Due times are for every audience, not only those this page evaluates.
         var allRead = reads.Query<Audience>().ToList();
         await reads.Execute(token);
@@ -89,10 +89,10 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
             if (Evolve(session, state.Id, current, events) is { } append) appends.Add(append);
             if (state.DueFor(all, now) is var due && due.DueAt != state.DueAt) session.Store(due);
         }
-        inTransaction?.Invoke(session, ids[^1], ids.Count);
+        inTransaction?.Invoke(session, ids[^1], ids.Length);
         session.AppendToStreams(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(token);
-        return (ids[^1], ids.Count, changes);
+        return (ids[^1], ids.Length, changes);
     }, ct).AsTask();
 
     /// The append of a profile's membership changes, with its memberships and its audiences' members changed as the inline

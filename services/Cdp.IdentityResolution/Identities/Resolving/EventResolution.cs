@@ -59,14 +59,8 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
         await using var session = store.LightweightSession();
         var (options, extractor) = await rules.CurrentAsync(ct);
         var extracted = batch.Select(c => (c, ids: extractor.Extract(c.Event))).ToList();
-        // The marker check and the identifiers' owners share one round trip, as in ProfileProjection's writer; the owners
-        // of duplicates are read for nothing, and duplicates are rare.
-        var reads = session.CreateBatchQuery();
-        var processed = reads.ProcessedAmong(session, batch, c => MarkerOf(c.Event));
-        var ownerKeys = Graph.OwnerKeysOf(extracted.SelectMany(x => x.ids.Identifiers));
-        var owners = ownerKeys.Length == 0 ? Task.FromResult<IReadOnlyList<IdentifierOwner>>([]) : reads.LoadMany<IdentifierOwner>().ById(ownerKeys);
-        await reads.Execute(ct);
-        var pending = ProcessedMessages.Pending(batch, c => MarkerOf(c.Event), await processed, "identity");
+        var (pending, owners) = await session.PendingAsync<Collected, IdentifierOwner>(batch, c => MarkerOf(c.Event), "identity",
+            Graph.OwnerKeysOf(extracted.SelectMany(x => x.ids.Identifiers)), ct);
         if (pending.Count == 0) return;
         var kept = pending.ToHashSet(ReferenceEqualityComparer.Instance);
         extracted = [.. extracted.Where(x => kept.Contains(x.c))];
@@ -74,7 +68,7 @@ public sealed class EventResolution(IDocumentStore store, IdentityRulesInForce r
 
         // Counted once the transaction commits, so a retried batch does not count twice.
         var unresolvable = new List<string>();
-        var graph = await Graph.FromOwnersAsync(session, await owners, ct);
+        var graph = await Graph.FromOwnersAsync(session, owners, ct);
         var streams = new Dictionary<string, PendingStream>();
         var attributions = new List<(object Event, string? Trace)>();
         PendingStream StreamOf(string id) =>

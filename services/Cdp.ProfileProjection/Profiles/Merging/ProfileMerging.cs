@@ -33,15 +33,11 @@ public sealed class ProfileMerging(IDocumentStore store, ProfileWriters writers,
     {
         // The profiles read here are evolved in place and stored below, as the recording stores its own (ProfileRecording).
         await using var session = store.LightweightSession();
-        // One round trip for the markers and the profiles, as in the recording.
-        var reads = session.CreateBatchQuery();
-        var processed = reads.ProcessedAmong(session, merges, MarkerOf);
-        var loaded = reads.LoadMany<CustomerProfile>().ById([.. merges.SelectMany(m => new[] { m.Merge.SurvivorId, m.Merge.MergedId }).Distinct()]);
-        await reads.Execute(ct);
-        var pending = ProcessedMessages.Pending(merges, MarkerOf, await processed, "profile-merges");
+        var (pending, loaded) = await session.PendingAsync<MergeToCarryOut, CustomerProfile>(merges, MarkerOf, "profile-merges",
+            [.. merges.SelectMany(m => new[] { m.Merge.SurvivorId, m.Merge.MergedId }).Distinct()], ct);
         if (pending.Count == 0) return [];
 
-        var profiles = await CanonicalProfiles.FollowingAsync(session, await loaded, ct);
+        var profiles = await CanonicalProfiles.FollowingAsync(session, loaded, ct);
         var written = new HashSet<string>();
         var later = new List<MergeToCarryOut>();
         var appends = new List<StreamAppend<CustomerProfile>>();

@@ -31,16 +31,11 @@ public sealed class ProfileRecording(IDocumentStore store, ProfileWriters writer
         using var turn = await writers.TakeTurnAsync(ct);
         // The profiles read here are evolved in place and stored below; a race lost runs again on a new session and a fresh read.
         await using var session = store.LightweightSession();
-        // The marker check and the profiles' read share one round trip: each round trip in the turn cost the writer about
-        // 3 ms on the busy machine (docs/performance.md, twentieth round). Profiles of duplicates are read for nothing.
-        var reads = session.CreateBatchQuery();
-        var processed = reads.ProcessedAmong(session, batch, MarkerOf);
-        var loaded = reads.LoadMany<CustomerProfile>().ById([.. batch.Select(e => e.ProfileId).Distinct()]);
-        await reads.Execute(ct);
-        var pending = ProcessedMessages.Pending(batch, MarkerOf, await processed, "profiles");
+        var (pending, loaded) = await session.PendingAsync<EventResolved, CustomerProfile>(batch, MarkerOf, "profiles",
+            [.. batch.Select(e => e.ProfileId).Distinct()], ct);
         if (pending.Count == 0) return;
 
-        var profiles = await CanonicalProfiles.FollowingAsync(session, await loaded, ct);
+        var profiles = await CanonicalProfiles.FollowingAsync(session, loaded, ct);
         var now = clock.GetUtcNow();
         var streams = new Dictionary<string, (CustomerProfile? Read, HashSet<string> Held, List<(object Event, string? Trace)> Events)>();
         session.MarkProcessed([.. pending.Select(MarkerOf)], now);
