@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Schema;
 
 namespace Cdp.ServiceDefaults.Persistence;
 
@@ -18,21 +19,30 @@ public static class DocumentUpserts
     public static void StoreAtRevisions<T>(this IDocumentSession session, string[] ids, T[] documents, long[] revisions) where T : notnull
     {
         if (ids.Length == 0) return;
-        Upsert(session, ids, documents, revisions, "bigint", "where d.mt_version <= excluded.mt_version");
+        Upsert(session, ids, documents, revisions, numericRevisions: true, "where d.mt_version <= excluded.mt_version");
     }
 
     /// <summary>Queues the upsert of documents as Marten's <c>Store</c> writes them: each with a new version, the last write wins.</summary>
     public static void StoreAll<T>(this IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> idOf) where T : notnull
     {
         if (documents.Count == 0) return;
-        Upsert(session, [.. documents.Select(idOf)], [.. documents], documents.Select(_ => Guid.CreateVersion7()).ToArray(), "uuid", "");
+        Upsert(session, [.. documents.Select(idOf)], [.. documents], documents.Select(_ => Guid.CreateVersion7()).ToArray(), numericRevisions: false, "");
     }
 
-    private static void Upsert<T>(IDocumentSession session, string[] ids, T[] documents, Array versions, string versionType, string condition)
+    private static void Upsert<T>(IDocumentSession session, string[] ids, T[] documents, Array versions, bool numericRevisions, string condition)
         where T : notnull
     {
         var options = session.DocumentStore.Options;
         var document = options.FindOrResolveDocumentType(typeof(T));
+        // The version column is a number for numeric revisions and a uuid otherwise: the wrong call would fail in PostgreSQL
+        // with a type error that names neither.
+        if (document is DocumentMapping { UseNumericRevisions: var numeric } && numeric != numericRevisions)
+        {
+            throw new InvalidOperationException(numeric
+                ? $"{typeof(T).Name} is stored with numeric revisions: store it with StoreAtRevisions, not StoreAll."
+                : $"{typeof(T).Name} has no numeric revisions: store it with StoreAll, not StoreAtRevisions.");
+        }
+        var versionType = numericRevisions ? "bigint" : "uuid";
         var serializer = options.Serializer();
         // Marten's fragment is "column" = expression over the document's data column, which the unnest below names data.
         var duplicated = document.DuplicatedFields

@@ -48,4 +48,13 @@ public class DocumentUpsertsTests(ActivationFixture fixture) : IClassFixture<Act
         Assert.Empty(await query.QueryAsync<ProfileState>("where id = any(?) and due_at < ?", new[] { id, other }, due));
         Assert.NotEqual(firstVersion, await StoredVersionAsync(id));
     }
+
+    [Fact]
+    public async Task Given_a_state_without_numeric_revisions_when_stored_at_a_revision_then_the_error_names_the_call_to_use()
+    {
+        await using var session = Store.LightweightSession();
+        var id = Changes.NewProfileId();
+        var error = Assert.Throws<InvalidOperationException>(() => session.StoreAtRevisions([id], [State(id, 1, null)], [1]));
+        Assert.Contains("StoreAll", error.Message);
+    }
 }

@@ -45,4 +45,12 @@ public class DocumentUpsertsTests(ProfileFixture fixture) : IClassFixture<Profil
             Assert.Equal(1L, (await query.LoadAsync<CustomerProfile>(other))!.Version);
         }
     }
+
+    [Fact]
+    public async Task Given_a_profile_stored_with_numeric_revisions_when_stored_all_without_them_then_the_error_names_the_call_to_use()
+    {
+        await using var session = Store.LightweightSession();
+        var error = Assert.Throws<InvalidOperationException>(() => session.StoreAll([Keyed(NewId(), 1)], p => p.Id));
+        Assert.Contains("StoreAtRevisions", error.Message);
+    }
 }
