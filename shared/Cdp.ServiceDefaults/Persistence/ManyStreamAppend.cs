@@ -28,7 +28,8 @@ public static class ManyStreamAppend
 {
     /// <summary>
     /// Queues the append of every stream's events, numbered after the version each was read at and stamped
-    /// <paramref name="now"/>, and the upsert of every aggregate at its stream's new version.
+    /// <paramref name="now"/>, and the upsert of every aggregate at its stream's new version (one statement,
+    /// DocumentUpserts). Each stream comes once: the events of a stream go in one entry.
     /// </summary>
     public static void AppendToStreams<TAggregate>(this IDocumentSession session, IReadOnlyList<StreamAppend<TAggregate>> appends, DateTimeOffset now)
         where TAggregate : notnull

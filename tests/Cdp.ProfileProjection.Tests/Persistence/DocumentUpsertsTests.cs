@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.ProfileProjection.Tests.Persistence;
 
+/// StoreAtRevisions as ManyStreamAppend uses it: a group's profiles at their streams' versions in one statement.
 public class DocumentUpsertsTests(ProfileFixture fixture) : IClassFixture<ProfileFixture>
 {
     private IDocumentStore Store => fixture.Factory.Services.GetRequiredService<IDocumentStore>();
@@ -41,6 +42,8 @@ public class DocumentUpsertsTests(ProfileFixture fixture) : IClassFixture<Profil
         await using (var query = Store.QuerySession())
         {
             Assert.Equal(6L, (await query.LoadAsync<CustomerProfile>(id))!.Version);
+            var table = Store.Options.FindOrResolveDocumentType(typeof(CustomerProfile)).TableName.QualifiedName;
+            Assert.Equal([6L, 1L], await query.QueryAsync<long>($"select mt_version from {table} where id = any(?) order by id = ?", new[] { id, other }, other));
             Assert.Equal([id], (await query.QueryAsync<CustomerProfile>("where identifier_keys @> ?", (object)new[] { "user_id:six" })).Select(p => p.Id));
             Assert.Equal(1L, (await query.LoadAsync<CustomerProfile>(other))!.Version);
         }
@@ -51,6 +54,15 @@ public class DocumentUpsertsTests(ProfileFixture fixture) : IClassFixture<Profil
     {
         await using var session = Store.LightweightSession();
         var error = Assert.Throws<InvalidOperationException>(() => session.StoreAll([Keyed(NewId(), 1)], p => p.Id));
-        Assert.Contains("StoreAtRevisions", error.Message);
+        Assert.Contains("store it with StoreAtRevisions", error.Message);
+    }
+
+    [Fact]
+    public async Task Given_fewer_documents_than_ids_when_stored_at_revisions_then_the_error_says_so_before_anything_is_sent()
+    {
+        await using var session = Store.LightweightSession();
+        var (id, other) = (NewId(), NewId());
+        var error = Assert.Throws<ArgumentException>(() => session.StoreAtRevisions([id, other], [Keyed(id, 1)], [1, 1]));
+        Assert.Contains("2 ids, 1 documents, 2 revisions", error.Message);
     }
 }
