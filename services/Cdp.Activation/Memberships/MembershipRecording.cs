@@ -84,14 +84,17 @@ public sealed class MembershipRecording(IDocumentStore store, TimeProvider clock
         var now = clock.GetUtcNow();
         var changes = 0;
         var appends = new List<StreamAppend<ProfileMemberships>>();
+        var rescheduled = new List<ProfileState>();
         foreach (var state in states)
         {
             memberships.TryGetValue(state.Id, out var current);
             var events = MembershipDecision.Decide(state, current, audiences, now, reason, null);
             changes += events.Count;
             if (Evolve(session, state.Id, current, events) is { } append) appends.Add(append);
-            if (state.DueFor(all, now) is var due && due.DueAt != state.DueAt) session.Store(due);
+            if (state.DueFor(all, now) is var due && due.DueAt != state.DueAt) rescheduled.Add(due);
         }
+        // A backfill of a windowed audience gives most of a page a new due time: one statement, as for a group's states.
+        session.StoreAll(rescheduled, s => s.Id);
         inTransaction?.Invoke(session, ids[^1], ids.Length);
         session.AppendToStreams(appends, clock.GetUtcNow());
         await session.SaveChangesAsync(token);
