@@ -85,24 +85,20 @@ public sealed class Platform : IAsyncDisposable
     /// For a failure message: what the services logged as warnings and errors, and which queues still hold messages.
     public async Task<string> DiagnosisAsync() => Problems() + await Environment.QueuesHoldingMessagesAsync();
 
-    /// The warnings and errors each service logged, the last <paramref name="maxLines"/> lines of them per service.
-    private string Problems(int maxLines = 60)
+    /// The warnings and errors each service logged, each kind once with its count, the last <paramref name="maxKinds"/>
+    /// kinds per service: a broker restart logs hundreds of identical connection failures, which filled the report and
+    /// pushed out what a failure needs (a CI run's output showed 60 lines of one stack trace and nothing else).
+    private string Problems(int maxKinds = 25)
     {
         var report = new System.Text.StringBuilder();
         List<(string Name, Process Process, StringWriterLog Log)> processes;
         lock (_processes) processes = [.. _processes];
         foreach (var (name, _, log) in processes)
         {
-            var lines = new List<string>();
-            var keep = false;
-            foreach (var line in log.ToString().Split('\n'))
-            {
-                // Console logger entries start with their level; continuation lines are indented.
-                if (line.Length > 0 && !char.IsWhiteSpace(line[0])) keep = line.StartsWith("warn:") || line.StartsWith("fail:") || line.StartsWith("crit:");
-                if (keep && !string.IsNullOrWhiteSpace(line)) lines.Add(line);
-            }
-            report.AppendLine($"--- {name}: {lines.Count} lines of warnings and errors{(lines.Count > maxLines ? $", the last {maxLines}" : "")}");
-            foreach (var line in lines.TakeLast(maxLines)) report.AppendLine(line);
+            var entries = LogEntries.Problems(log.ToString());
+            var kinds = LogEntries.Kinds(entries);
+            report.AppendLine($"--- {name}: {entries.Count} warnings and errors of {kinds.Count} kinds{(kinds.Count > maxKinds ? $", the last {maxKinds}" : "")}");
+            foreach (var (entry, count) in kinds.TakeLast(maxKinds)) report.AppendLine(count > 1 ? $"({count} times) {entry}" : entry);
         }
         return report.ToString();
     }
