@@ -14,8 +14,8 @@ public static class BrokerControl
     }
 
     /// <summary>
-    /// Messages in each queue of <paramref name="vhost"/> (ready, unacknowledged), asked of the queues themselves: the
-    /// management API's figures are statistics sampled every few seconds and can lag behind on a busy machine.
+    /// Messages in each queue of <paramref name="vhost"/> (ready, unacknowledged), as the node has them: fresher than the
+    /// management API's statistics, but a quorum queue still updates them only on its tick (every second with `./cdp infra`).
     /// </summary>
     public static async Task<Dictionary<string, (long Ready, long Unacknowledged)>> QueueDepthsAsync(string vhost)
     {

@@ -171,9 +171,26 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
             string? Header(string name) => headers.ValueKind == JsonValueKind.Object && headers.TryGetProperty(name, out var v) ? v.ToString() : null;
             var type = Header("MT-Fault-ExceptionType");
             return type is null
-                ? $"a message of {m.GetProperty("payload_bytes")} bytes, redelivered {m.GetProperty("redelivered")}"
+                ? $"a message of {m.GetProperty("payload_bytes")} bytes, redelivered {m.GetProperty("redelivered")}, delivered before " +
+                  $"{Header("x-delivery-count") ?? "0"} times: {Envelope(m.GetProperty("payload").GetString())}"
                 : $"{type}: {Header("MT-Fault-Message")}";
         }));
+    }
+
+    /// When MassTransit sent a message, and the start of what it carries: enough to tell a redelivery or a second copy.
+    private static string Envelope(string? payload)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(payload ?? "");
+            var sent = json.RootElement.TryGetProperty("sentTime", out var t) ? t.GetString() : "?";
+            var body = json.RootElement.TryGetProperty("message", out var b) ? b.GetRawText() : "";
+            return $"sent {sent}, {body[..Math.Min(body.Length, 160)]}";
+        }
+        catch (JsonException)
+        {
+            return "(not a MassTransit envelope)";
+        }
     }
 
     public async ValueTask DisposeAsync()

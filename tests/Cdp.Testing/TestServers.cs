@@ -43,7 +43,9 @@ public sealed class TestServers
         if (DockerEngineAnswers())
         {
             var pg = new PostgreSqlBuilder("postgres:15").Build();
-            var mq = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(15672, true).Build();
+            var mq = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(15672, true)
+                // Message counts as fresh as `./cdp infra` has them: quorum queues publish theirs on their tick (5 s by default).
+                .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-rabbit quorum_tick_interval 1000 -rabbit collect_statistics_interval 1000").Build();
             await Task.WhenAll(pg.StartAsync(), mq.StartAsync());
             var amqp = new Uri(mq.GetConnectionString());
             return new TestServers
