@@ -178,18 +178,19 @@ public sealed class IsolatedEnvironment : IAsyncDisposable
     }
 
     /// When MassTransit sent a message, and the start of what it carries: enough to tell a redelivery or a second copy.
+    /// A payload the peek truncated is no longer JSON; its start is shown as it is.
     private static string Envelope(string? payload)
     {
+        static string Start(string text) => text[..Math.Min(text.Length, 160)];
         try
         {
             using var json = JsonDocument.Parse(payload ?? "");
             var sent = json.RootElement.TryGetProperty("sentTime", out var t) ? t.GetString() : "?";
-            var body = json.RootElement.TryGetProperty("message", out var b) ? b.GetRawText() : "";
-            return $"sent {sent}, {body[..Math.Min(body.Length, 160)]}";
+            return $"sent {sent}, {Start(json.RootElement.TryGetProperty("message", out var b) ? b.GetRawText() : "")}";
         }
         catch (JsonException)
         {
-            return "(not a MassTransit envelope)";
+            return Start(payload ?? "");
         }
     }
 
