@@ -28,17 +28,17 @@ public static class DocumentUpserts
                 $"{documents.Length} documents, {revisions.Length} revisions.");
         }
         if (ids.Length == 0) return;
-        Upsert(session, ids, documents, revisions, numericRevisions: true, "where d.mt_version <= excluded.mt_version");
+        Upsert(session, ids, documents, revisions, numericRevisions: true);
     }
 
     /// <summary>Queues the upsert of documents as Marten's <c>Store</c> writes them: each with a new version, the last write wins.</summary>
     public static void StoreAll<T>(this IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> idOf) where T : notnull
     {
         if (documents.Count == 0) return;
-        Upsert(session, [.. documents.Select(idOf)], [.. documents], documents.Select(_ => Guid.CreateVersion7()).ToArray(), numericRevisions: false, "");
+        Upsert(session, [.. documents.Select(idOf)], [.. documents], documents.Select(_ => Guid.CreateVersion7()).ToArray(), numericRevisions: false);
     }
 
-    private static void Upsert<T>(IDocumentSession session, string[] ids, T[] documents, Array versions, bool numericRevisions, string condition)
+    private static void Upsert<T>(IDocumentSession session, string[] ids, T[] documents, Array versions, bool numericRevisions)
         where T : notnull
     {
         var options = session.DocumentStore.Options;
@@ -62,7 +62,7 @@ public static class DocumentUpserts
             from unnest(?::varchar[], ?::jsonb[], ?::{versionType}[]) as a(id, data, version)
             on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type,
                 mt_last_modified = excluded.mt_last_modified{string.Concat(duplicated.Select(f => $", {f.Column} = excluded.{f.Column}"))}
-            {condition}
+            {(numericRevisions ? "where d.mt_version <= excluded.mt_version" : "")}
             """,
             typeof(T).FullName!, ids, documents.Select(d => serializer.ToJson(d)).ToArray(), versions);
     }

@@ -49,7 +49,6 @@ public sealed class PipelineFaultTests(Xunit.Abstractions.ITestOutputHelper outp
         {
             // Reported below with what the queues hold.
         }
-        await DrainedAsync(TimeSpan.FromSeconds(60));
         stored = await StoredAsync(run);
         var lost = expected.Except(stored.Select(x => x.MessageId)).Count();
         if (lost > 0) problems.Add($"{lost} accepted events not in the store");
@@ -94,36 +93,6 @@ public sealed class PipelineFaultTests(Xunit.Abstractions.ITestOutputHelper outp
         }
         if (busy.Count > 0) problems.Add("database sessions at work: " + await DatabaseActivityAsync());
         return (problems, recovered);
-    }
-
-    /// Waits until the node counts nothing in the queues (rabbitmqctl), up to <paramref name="timeout"/>, and says in the
-    /// output what they held and for how long. Quorum queues update their counts only on their tick: with RabbitMQ's
-    /// default of 5 s the quiet wait once saw nothing for three samples while a restarted stage's queue was still being
-    /// drained, and the check after it found the queue at 166 messages that a peek no longer found.
-    private async Task DrainedAsync(TimeSpan timeout)
-    {
-        var waiting = Stopwatch.StartNew();
-        var first = "";
-        while (true)
-        {
-            var depths = await BrokerControl.QueueDepthsAsync(_platform.Environment.Name);
-            var holding = depths
-                .Where(q => q.Value.Ready + q.Value.Unacknowledged > 0).Select(q => $"{q.Key} {q.Value.Ready} ready, {q.Value.Unacknowledged} unacknowledged").ToList();
-            if (first == "" && holding.Count > 0)
-            {
-                first = string.Join("; ", holding);
-                foreach (var queue in depths.Where(q => q.Value.Ready > 0).Select(q => q.Key))
-                {
-                    output.WriteLine($"  {queue}: {await _platform.Environment.DescribeMessagesAsync(queue)}");
-                }
-            }
-            if (holding.Count == 0 || waiting.Elapsed > timeout)
-            {
-                if (first != "") output.WriteLine($"  after the quiet wait the queues held: {first}; {(holding.Count == 0 ? "empty" : "still holding")} {waiting.Elapsed.TotalSeconds:N1} s later");
-                return;
-            }
-            await Task.Delay(500);
-        }
     }
 
     /// The database's busy sessions and what they wait for, to tell a stuck consumer's cause (a lock, a retry) apart.
